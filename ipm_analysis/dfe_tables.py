@@ -1,0 +1,193 @@
+"""Reading DfE KS2 performance tables (``*_ks2final.csv``) and their non-numeric codes.
+
+The one place that knows the file format: which columns hold which subject, which codes mean
+"no figure" (and why), and which ``RECTYPE`` is which kind of row. Everything is read as text
+first, because the same column mixes numbers, percentages and codes such as ``SUPP``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ipm_analysis.errors import InputError
+
+#: Codes the DfE writes in place of a figure; each is a missing value and kept as its reason.
+MISSING_CODES: dict[str, str] = {
+    "SUPP": "suppressed (small cohort)",
+    "NE": "no eligible pupils",
+    "NP": "not published",
+    "LOWCOV": "low coverage",
+    "NA": "not applicable",
+    "NEW": "new school",
+    "X": "not available",
+    "": "blank",
+}
+
+RECTYPE_MAINSTREAM = "1"
+RECTYPE_SPECIAL = "2"
+RECTYPE_LA = "3"
+RECTYPES_NATIONAL = ("4", "5")
+
+#: Columns every KS2 performance table has; a file without them is not one.
+IDENTITY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC", "SCHNAME")
+#: Optional descriptive columns read when present.
+CONTEXT_COLUMNS = ("NFTYPE", "TELIG")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The performance-table columns of one KS2 subject."""
+
+    name: str
+    progress: str
+    lower: str
+    upper: str
+    coverage: str
+    attainment: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.progress, self.lower, self.upper, self.coverage, self.attainment)
+
+
+SUBJECTS: dict[str, Subject] = {
+    "maths": Subject("maths", "MATPROG", "MATPROG_LOWER", "MATPROG_UPPER", "MATCOV", "PTMAT_EXP"),
+    "reading": Subject(
+        "reading", "READPROG", "READPROG_LOWER", "READPROG_UPPER", "READCOV", "PTREAD_EXP"
+    ),
+    "writing": Subject(
+        "writing", "WRITPROG", "WRITPROG_LOWER", "WRITPROG_UPPER", "WRITCOV", "PTWRITTA_EXP"
+    ),
+}
+
+
+def subject(name: str) -> Subject:
+    """The columns of subject ``name``; a clear error for an unknown one."""
+    try:
+        return SUBJECTS[name]
+    except KeyError:
+        known = ", ".join(SUBJECTS)
+        raise InputError(f"unknown subject '{name}'; use one of: {known}.") from None
+
+
+@dataclass(frozen=True)
+class PerformanceTable:
+    """One year's KS2 performance table, as text, with where it came from.
+
+    ``frame`` has one row per file row, all columns as strings (stripped), plus ``line``: the
+    row's line number in the file (header = 1), for error messages.
+    """
+
+    year: int
+    path: Path
+    frame: pd.DataFrame
+
+    def rows(self, rectypes: Iterable[str]) -> pd.DataFrame:
+        return self.frame[self.frame["RECTYPE"].isin(tuple(rectypes))]
+
+
+def read_performance_table(
+    path: str | Path, year: int, columns: Iterable[str] | None = None
+) -> PerformanceTable:
+    """Read one KS2 performance table as text, keeping only ``columns`` (plus identity ones).
+
+    Raises :class:`InputError` when the file is missing, unreadable, not UTF-8, or lacks the
+    columns of a KS2 performance table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the KS2 performance table does not exist.", path=path)
+    header = _read_header(path)
+    missing = [c for c in IDENTITY_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            "this is not a KS2 performance table: it has no "
+            + ", ".join(missing)
+            + " column (expected a DfE file such as 850_ks2final.csv).",
+            path=path,
+            row=1,
+        )
+    wanted = list(dict.fromkeys([*IDENTITY_COLUMNS, *CONTEXT_COLUMNS, *(columns or ())]))
+    for col in wanted:
+        if col not in header and col not in CONTEXT_COLUMNS:
+            raise InputError(
+                f"the KS2 performance table has no '{col}' column, needed for this report.",
+                path=path,
+                row=1,
+                column=col,
+            )
+    usecols = [c for c in wanted if c in header]
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            usecols=usecols,
+        )
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
+    for col in usecols:
+        frame[col] = frame[col].str.strip()
+    frame["line"] = np.arange(2, len(frame) + 2)
+    return PerformanceTable(year=int(year), path=path, frame=frame)
+
+
+def _read_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [name.strip() for name in next(csv.reader(handle), [])]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
+    except OSError as exc:
+        raise InputError(f"the file cannot be read ({exc.strerror}).", path=path) from None
+
+
+def parse_figures(
+    raw: pd.Series, *, path: str | Path | None = None, column: str | None = None,
+    lines: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Turn a text column into numbers and reasons.
+
+    Returns ``(values, reasons)``: ``values`` is float (``77%`` -> 77.0, codes -> NaN) and
+    ``reasons`` holds the missing-value code's meaning (``"suppressed (small cohort)"``) where
+    ``values`` is NaN, else ``<NA>``. Text that is neither a number nor a known code is an
+    :class:`InputError` naming the line and column.
+    """
+    text = raw.astype("string").str.strip()
+    upper = text.str.upper()
+    is_code = upper.isin(list(MISSING_CODES))
+    numeric_text = text.str.removesuffix("%")
+    values = pd.to_numeric(numeric_text.where(~is_code), errors="coerce").astype(float)
+    bad = values.isna() & ~is_code
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        row = int(lines.iloc[first]) if lines is not None else None
+        raise InputError(
+            f"'{text.iloc[first]}' is neither a number nor a DfE code "
+            f"({', '.join(c for c in MISSING_CODES if c)} or blank).",
+            path=path,
+            row=row,
+            column=column,
+        )
+    reasons = upper.map(MISSING_CODES).where(is_code).astype("string")
+    return values, reasons
+
+
+def la_row(table: PerformanceTable, la_code: str | None = None) -> pd.Series | None:
+    """The table's local-authority summary row (``RECTYPE`` 3), or None when it has none."""
+    rows = table.rows([RECTYPE_LA])
+    if la_code is not None:
+        rows = rows[rows["LEA"] == str(la_code)]
+    if rows.empty:
+        return None
+    return rows.iloc[0]

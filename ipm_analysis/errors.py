@@ -1,0 +1,46 @@
+"""The one exception family a user sees: bad input they can fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad input: names the file, row and column so the user can fix it (exit code 2).
+
+    ``row`` is the 1-based line number in the file as a spreadsheet shows it (the header is
+    line 1), so the first data row is line 2.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.path:
+            where.append(f"file {self.path}")
+        if self.row is not None:
+            where.append(f"line {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class ReportError(Exception):
+    """A report failed while running (exit code 1); the executed notebook is kept."""
+
+    exit_code = 1

@@ -1,0 +1,33 @@
+"""Display rounding as the DfE does it: half away from zero (2.5 -> 3, -2.85 -> -2.9).
+
+Python's ``round()`` rounds half to even and binary floats hide halves (2.675 is stored as
+2.67499...), so both are wrong for shown figures. CSVs keep full precision; only text shown
+to readers goes through here.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def round_half_away(value: float, places: int = 2) -> float:
+    """Round half away from zero to ``places`` decimals; NaN stays NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    # repr() gives the shortest decimal that round-trips, so 2.675 is treated as written.
+    quantum = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def fmt(value: float | None, places: int = 2, *, signed: bool = False, missing: str = "-") -> str:
+    """Format a figure for readers: fixed decimals, optional sign, a dash when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    rounded = round_half_away(value, places)
+    if rounded == 0:
+        rounded = 0.0  # never show -0.00
+    text = f"{rounded:.{places}f}"
+    if signed and rounded > 0:
+        text = "+" + text
+    return text
