@@ -153,7 +153,10 @@ def _read_header(path: Path) -> list[str]:
 
 
 def parse_figures(
-    raw: pd.Series, *, path: str | Path | None = None, column: str | None = None,
+    raw: pd.Series,
+    *,
+    path: str | Path | None = None,
+    column: str | None = None,
     lines: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Turn a text column into numbers and reasons.
@@ -183,11 +186,70 @@ def parse_figures(
     return values, reasons
 
 
-def la_row(table: PerformanceTable, la_code: str | None = None) -> pd.Series | None:
-    """The table's local-authority summary row (``RECTYPE`` 3), or None when it has none."""
-    rows = table.rows([RECTYPE_LA])
+SCHOOL_RECTYPES = (RECTYPE_MAINSTREAM, RECTYPE_SPECIAL)
+
+
+def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+    """One subject's figures for every school row (RECTYPE 1 and 2), indexed by URN.
+
+    Columns: ``name``, ``lea``, ``rectype``, ``line``; floats ``progress``,
+    ``progress_lower``, ``progress_upper``, ``coverage`` (%), ``attainment`` (%), ``telig``;
+    and ``progress_reason`` / ``attainment_reason`` (the DfE code's meaning where missing).
+    ``pupils`` is the number of pupils in the progress measure (TELIG x coverage), the
+    weight the DfE uses for an LA's figure.
+    """
+    cols = subject(subject_name)
+    rows = table.rows(SCHOOL_RECTYPES)
+    rows = rows[rows["URN"] != ""].drop_duplicates("URN")
+    out = pd.DataFrame(
+        {
+            "name": rows["SCHNAME"],
+            "lea": rows["LEA"],
+            "rectype": rows["RECTYPE"],
+            "line": rows["line"],
+        }
+    )
+    sources = {
+        "progress": cols.progress,
+        "progress_lower": cols.lower,
+        "progress_upper": cols.upper,
+        "coverage": cols.coverage,
+        "attainment": cols.attainment,
+        "telig": "TELIG",
+    }
+    for name, column in sources.items():
+        if column not in rows:
+            out[name] = np.nan
+            continue
+        values, reasons = parse_figures(
+            rows[column], path=table.path, column=column, lines=rows["line"]
+        )
+        out[name] = values
+        if name in ("progress", "attainment"):
+            out[f"{name}_reason"] = reasons
+    out["pupils"] = out["telig"] * out["coverage"] / 100.0
+    out.index = pd.Index(rows["URN"], name="urn")
+    return out
+
+
+def area_figures(
+    table: PerformanceTable, subject_name: str, rectypes: Iterable[str], la_code: str | None = None
+) -> dict[str, float | str]:
+    """Progress and attainment of a summary row (LA or national); NaN where not published."""
+    cols = subject(subject_name)
+    rows = table.rows(rectypes)
     if la_code is not None:
         rows = rows[rows["LEA"] == str(la_code)]
     if rows.empty:
-        return None
-    return rows.iloc[0]
+        return {"progress": np.nan, "attainment": np.nan, "name": ""}
+    row = rows.iloc[[0]]
+    result: dict[str, float | str] = {"name": str(row["SCHNAME"].iloc[0])}
+    for name, column in (("progress", cols.progress), ("attainment", cols.attainment)):
+        if column in row:
+            values, _ = parse_figures(
+                row[column], path=table.path, column=column, lines=row["line"]
+            )
+            result[name] = float(values.iloc[0])
+        else:
+            result[name] = np.nan
+    return result

@@ -1,0 +1,74 @@
+"""The ``ipm`` command: run, batch and validate reports.
+
+Exit codes: 0 success, 2 bad input (a one-paragraph message naming file, line and column,
+no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ipm_analysis.errors import InputError, ReportError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ipm", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    report = sub.add_parser("report", help="build one impact report from a params YAML")
+    report.add_argument("params", type=Path)
+    report.add_argument("--output-dir", type=Path, default=Path("outputs"))
+
+    batch = sub.add_parser("batch", help="build many reports and outputs/index.html")
+    batch.add_argument(
+        "params", nargs="*", type=Path, help="params files or folders (default: params/)"
+    )
+    batch.add_argument("--output-dir", type=Path, default=Path("outputs"))
+    batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
+
+    validate = sub.add_parser("validate", help="check a params file and its inputs")
+    validate.add_argument("params", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "report":
+            from ipm_analysis.runner import run_report
+
+            result = run_report(args.params, args.output_dir)
+            print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
+            return 0
+        if args.command == "validate":
+            return _validate(args.params)
+        if args.command == "batch":
+            from ipm_analysis.batch import run_batch
+
+            return run_batch(args.params or [Path("params")], args.output_dir, jobs=args.jobs)
+    except InputError as exc:
+        print(f"ipm: bad input: {exc}", file=sys.stderr)
+        return InputError.exit_code
+    except ReportError as exc:
+        print(f"ipm: {exc}", file=sys.stderr)
+        return ReportError.exit_code
+    return 1
+
+
+def _validate(params_path: Path) -> int:
+    from ipm_analysis.evaluation import evaluate
+    from ipm_analysis.params import load_params
+
+    ev = evaluate(load_params(params_path))
+    n = int(ev.summary.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
+    print(f"{params_path}: OK. {len(ev.schools)} roster schools, {n} with progress in both years.")
+    for warning in ev.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""One report's evaluation, assembled from its parts: read inputs once, link, measure.
+
+This is what the report notebook and ``ipm validate`` call; every step is a pure function
+in its own module, this only wires them in order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ipm_analysis.dfe_tables import (
+    RECTYPE_LA,
+    PerformanceTable,
+    area_figures,
+    read_performance_table,
+    school_figures,
+    subject,
+)
+from ipm_analysis.errors import InputError
+from ipm_analysis.groups import group_membership
+from ipm_analysis.impact import impact_summary, school_changes
+from ipm_analysis.linking import link_urns
+from ipm_analysis.params import ReportParams
+from ipm_analysis.roster import read_roster
+
+#: National summary rows: 5 = state-funded schools (the DfE's headline), 4 = all schools.
+NATIONAL_RECTYPES = ("5", "4")
+
+
+@dataclass
+class Evaluation:
+    """Everything a report shows, computed once."""
+
+    params: ReportParams
+    schools: pd.DataFrame
+    membership: pd.DataFrame
+    summary: pd.DataFrame
+    la_code: str
+    la_name: str
+    has_tla: bool
+    tables: dict[int, PerformanceTable] = field(repr=False, default_factory=dict)
+    figures: dict[int, pd.DataFrame] = field(repr=False, default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> tuple[int, int]:
+        return self.params.years
+
+
+def read_inputs(params: ReportParams) -> tuple[pd.DataFrame, dict[int, PerformanceTable]]:
+    """Read and validate the roster and the two years' tables (each file once)."""
+    roster = read_roster(params.roster)
+    if params.cohorts is not None:
+        unknown = sorted(set(params.cohorts) - set(roster["cohort"]))
+        if unknown:
+            raise InputError(
+                f"'cohorts' asks for cohort {', '.join(unknown)}, which the roster "
+                f"{params.roster} does not have (it has {', '.join(sorted(set(roster['cohort'])))}).",
+                path=params.source,
+            )
+        has_tla = roster.attrs["has_tla"]
+        roster = roster[roster["cohort"].isin(params.cohorts)].reset_index(drop=True)
+        roster.attrs["has_tla"] = has_tla
+    columns = subject(params.subject).columns
+    tables = {
+        year: read_performance_table(params.performance[year], year, columns)
+        for year in params.years
+    }
+    return roster, tables
+
+
+def evaluate(params: ReportParams) -> Evaluation:
+    """Compute every figure of the impact report from its parameters."""
+    roster, tables = read_inputs(params)
+    figures = {year: school_figures(table, params.subject) for year, table in tables.items()}
+    links = link_urns(roster["urn"], tables)
+    schools = school_changes(roster, links, figures, params.baseline_year, params.outcome_year)
+    warnings = [
+        f"URN {row.urn} ({row.school_name or 'no name'}) is in neither the "
+        f"{params.baseline_year} nor the {params.outcome_year} performance table; it is listed "
+        "as excluded."
+        for row in schools.itertuples()
+        if pd.isna(row.baseline_urn) and pd.isna(row.outcome_urn)
+    ]
+    la_code = params.la_code or _roster_la(schools)
+    references = {}
+    la = {y: area_figures(tables[y], params.subject, [RECTYPE_LA], la_code) for y in params.years}
+    la_name = next((str(v["name"]) for v in la.values() if v["name"]), f"LA {la_code}")
+    references["la"] = (la[params.baseline_year], la[params.outcome_year])
+    national = {
+        y: area_figures(tables[y], params.subject, NATIONAL_RECTYPES[:1]) for y in params.years
+    }
+    if all(pd.isna(v["attainment"]) for v in national.values()):
+        national = {
+            y: area_figures(tables[y], params.subject, NATIONAL_RECTYPES[1:]) for y in params.years
+        }
+    # Progress is measured against the national average, 0 by construction.
+    references["national"] = tuple(
+        {"progress": 0.0, "attainment": national[y]["attainment"]} for y in params.years
+    )
+    for comparator in params.comparators:
+        references[f"comparator:{comparator.label}"] = tuple(
+            {comparator.measure: comparator.values.get(y, float("nan"))} for y in params.years
+        )
+    has_tla = bool(roster.attrs.get("has_tla"))
+    membership = group_membership(schools, has_tla=has_tla)
+    summary = impact_summary(
+        schools,
+        membership,
+        threshold=params.threshold,
+        references=references,
+        weighting=params.weighting,
+    )
+    return Evaluation(
+        params=params,
+        schools=schools,
+        membership=membership,
+        summary=summary,
+        la_code=la_code,
+        la_name=la_name,
+        has_tla=has_tla,
+        tables=tables,
+        figures=figures,
+        warnings=warnings,
+    )
+
+
+def _roster_la(schools: pd.DataFrame) -> str:
+    """The LA most roster schools belong to (the LA whose average the report compares with)."""
+    leas = pd.concat([schools["baseline_lea"], schools["outcome_lea"]]).dropna()
+    leas = leas[leas != ""]
+    return str(leas.mode().iloc[0]) if not leas.empty else ""
+
+
+#: schools.csv: one row per roster school, named by role so files compare across years.
+SCHOOLS_CSV_COLUMNS = [
+    "urn",
+    "school_name",
+    "cohort",
+    "tla",
+    "visits",
+    "status",
+    "baseline_urn",
+    "baseline_link",
+    "outcome_urn",
+    "outcome_link",
+    "baseline_progress",
+    "outcome_progress",
+    "progress_change",
+    "baseline_attainment",
+    "outcome_attainment",
+    "attainment_change",
+    "excluded_reason",
+]
+
+
+def write_tables(ev: Evaluation, folder: str) -> None:
+    """Write ``summary.csv`` and ``schools.csv`` (full precision) into ``folder``."""
+    from pathlib import Path
+
+    folder_path = Path(folder)
+    folder_path.mkdir(parents=True, exist_ok=True)
+    summary_columns = [c for c in ev.summary.columns if c != "suppressed"]
+    ev.summary[summary_columns].to_csv(folder_path / "summary.csv", index=False)
+    columns = [c for c in SCHOOLS_CSV_COLUMNS if c in ev.schools] + [
+        c for c in getattr(ev, "extra_school_columns", []) if c in ev.schools
+    ]
+    ev.schools[columns].to_csv(folder_path / "schools.csv", index=False)
+    (folder_path / "report_info.json").write_text(
+        json.dumps(report_info(ev), indent=2), encoding="utf-8"
+    )
+
+
+def report_info(ev: Evaluation) -> dict[str, str]:
+    """What the batch index shows about a report (title, years, schools, headline)."""
+    from ipm_analysis.presentation import year_label
+    from ipm_analysis.rounding import fmt
+
+    p = ev.params
+    rows = ev.summary.set_index(["measure", "group"])
+    all_rows = rows.loc[("progress", "all")] if ("progress", "all") in rows.index else None
+    headline = ""
+    if all_rows is not None and int(all_rows["n_schools"]) > 0:
+        headline = (
+            f"progress {fmt(all_rows['baseline'])} to {fmt(all_rows['outcome'])} "
+            f"({fmt(all_rows['change'], signed=True)})"
+        )
+        if "ci_low" in rows.columns and pd.notna(all_rows.get("ci_low")):
+            headline += (
+                f", 95% CI {fmt(all_rows['ci_low'], signed=True)} to "
+                f"{fmt(all_rows['ci_high'], signed=True)}"
+            )
+    return {
+        "report_id": p.report_id,
+        "title": p.title,
+        "years": f"{year_label(p.baseline_year)} to {year_label(p.outcome_year)}",
+        "subject": p.subject,
+        "schools": f"{int(ev.schools['status'].eq('completed').sum())} of {len(ev.schools)}",
+        "headline": headline,
+        "synthetic": "yes" if p.synthetic else "no",
+    }

@@ -1,0 +1,188 @@
+"""The impact measures: each school's baseline -> outcome, and the paired group means.
+
+A school counts in a measure only when it has a number in both years (paired), separately
+for progress and attainment. Group figures are simple means over schools, as the seed
+report computes them, unless ``weighting="pupils"`` asks for means weighted by the pupils in
+each school's measure (the way the DfE computes an LA's figure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ipm_analysis.groups import ALL
+from ipm_analysis.linking import NOT_FOUND
+from ipm_analysis.roster import COMPLETED, WITHDRAWN
+
+MEASURES = ("progress", "attainment")
+SUMMARY_COLUMNS = ["measure", "group", "n_schools", "baseline", "outcome", "change"]
+#: The per-school weight of each measure when ``weighting="pupils"``: pupils in the progress
+#: measure (TELIG x coverage) and eligible pupils for attainment.
+WEIGHT_COLUMN = {"progress": "pupils", "attainment": "telig"}
+
+
+def school_changes(
+    roster: pd.DataFrame,
+    links: pd.DataFrame,
+    figures: Mapping[int, pd.DataFrame],
+    baseline_year: int,
+    outcome_year: int,
+) -> pd.DataFrame:
+    """One row per roster school: URNs used, both years' figures, changes, exclusion reason.
+
+    ``figures`` maps year -> :func:`ipm_analysis.dfe_tables.school_figures`. Columns are named
+    by role (``baseline_progress``, ``outcome_urn``...) so the file reads the same whatever
+    the years.
+    """
+    schools = roster.drop(columns=["line"]).set_index("urn", drop=False)
+    schools.index.name = None
+    for role, year in (("baseline", baseline_year), ("outcome", outcome_year)):
+        linked = links.loc[schools["urn"], f"linked_urn_{year}"].to_numpy()
+        schools[f"{role}_urn"] = pd.array(linked, dtype="string")
+        schools[f"{role}_link"] = links.loc[schools["urn"], f"link_{year}"].to_numpy()
+        found = figures[year].reindex(pd.Index(linked, dtype=object))
+        for column in (
+            "progress",
+            "progress_lower",
+            "progress_upper",
+            "attainment",
+            "pupils",
+            "telig",
+        ):
+            schools[f"{role}_{column}"] = found[column].to_numpy(dtype=float)
+        for measure in MEASURES:
+            schools[f"{role}_{measure}_reason"] = found[f"{measure}_reason"].to_numpy()
+        schools[f"{role}_name"] = found["name"].to_numpy()
+        schools[f"{role}_lea"] = found["lea"].to_numpy()
+    named = schools["school_name"].fillna("").astype(str).str.len() > 0
+    fallback = schools["outcome_name"].fillna(schools["baseline_name"]).fillna("")
+    schools["school_name"] = schools["school_name"].where(named, fallback)
+    for measure in MEASURES:
+        schools[f"{measure}_change"] = (
+            schools[f"outcome_{measure}"] - schools[f"baseline_{measure}"]
+        )
+    schools["excluded_reason"] = _exclusion_reasons(schools, baseline_year, outcome_year)
+    return schools.drop(columns=["baseline_name", "outcome_name"]).reset_index(drop=True)
+
+
+def _exclusion_reasons(schools: pd.DataFrame, baseline_year: int, outcome_year: int) -> pd.Series:
+    reasons = []
+    for _, school in schools.iterrows():
+        if school["status"] == WITHDRAWN:
+            reasons.append("withdrawn from the project")
+            continue
+        parts = []
+        for role, year in (("baseline", baseline_year), ("outcome", outcome_year)):
+            if school[f"{role}_link"] == NOT_FOUND:
+                parts.append(f"not found in the {year} performance table")
+                continue
+            for measure in MEASURES:
+                if np.isnan(school[f"{role}_{measure}"]):
+                    why = school[f"{role}_{measure}_reason"]
+                    why = "blank" if pd.isna(why) else why
+                    parts.append(f"no {measure} figure in {year} ({why})")
+        reasons.append("; ".join(parts))
+    return pd.Series(reasons, index=schools.index, dtype="string")
+
+
+def paired(schools: pd.DataFrame, measure: str) -> pd.Series:
+    """Which schools count in ``measure``: completed, with a number in both years."""
+    return (
+        schools["status"].eq(COMPLETED)
+        & schools[f"baseline_{measure}"].notna()
+        & schools[f"outcome_{measure}"].notna()
+    )
+
+
+def weighted_mean(
+    values: pd.Series | np.ndarray, weights: pd.Series | np.ndarray | None = None
+) -> float:
+    """Mean of ``values``; weighted by ``weights`` when given. NaN for no values."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return float("nan")
+    if weights is None:
+        return float(values.mean())
+    weights = np.asarray(weights, dtype=float)
+    total = weights.sum()
+    return float((values * weights).sum() / total) if total > 0 else float("nan")
+
+
+def group_means(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    measure: str,
+    *,
+    weighting: str = "schools",
+) -> pd.DataFrame:
+    """Baseline, outcome and change of ``measure`` for every group (paired schools only)."""
+    counts = paired(schools, measure)
+    rows = []
+    for group in membership.columns:
+        chosen = schools[membership[group] & counts]
+        weight_b = weight_o = None
+        if weighting == "pupils":
+            weight_b = chosen[f"baseline_{WEIGHT_COLUMN[measure]}"]
+            weight_o = chosen[f"outcome_{WEIGHT_COLUMN[measure]}"]
+        baseline = weighted_mean(chosen[f"baseline_{measure}"], weight_b)
+        outcome = weighted_mean(chosen[f"outcome_{measure}"], weight_o)
+        rows.append(
+            {
+                "measure": measure,
+                "group": group,
+                "n_schools": len(chosen),
+                "baseline": baseline,
+                "outcome": outcome,
+                "change": outcome - baseline,
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def below_threshold(schools: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Among paired schools, how many had progress below ``threshold`` in each year."""
+    chosen = schools[paired(schools, "progress")]
+    baseline = int((chosen["baseline_progress"] < threshold).sum())
+    outcome = int((chosen["outcome_progress"] < threshold).sum())
+    return pd.DataFrame(
+        [["below_threshold", ALL, len(chosen), baseline, outcome, outcome - baseline]],
+        columns=SUMMARY_COLUMNS,
+    )
+
+
+def reference_rows(
+    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
+) -> pd.DataFrame:
+    """Published reference figures (LA, national, comparators): no school count."""
+    rows = []
+    for measure in MEASURES:
+        b = float(baseline.get(measure, np.nan))
+        o = float(outcome.get(measure, np.nan))
+        if np.isnan(b) and np.isnan(o):
+            continue
+        rows.append([measure, group, pd.NA, b, o, o - b])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def impact_summary(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    *,
+    threshold: float,
+    references: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] = {},
+    weighting: str = "schools",
+) -> pd.DataFrame:
+    """The summary table: every measure x group, the threshold counts, then references.
+
+    ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
+    (baseline, outcome) figures by measure.
+    """
+    parts = [group_means(schools, membership, m, weighting=weighting) for m in MEASURES]
+    parts.append(below_threshold(schools, threshold))
+    parts += [reference_rows(group, b, o) for group, (b, o) in references.items()]
+    summary = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    summary["n_schools"] = summary["n_schools"].astype("Int64")
+    return summary

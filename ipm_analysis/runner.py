@@ -1,0 +1,131 @@
+"""Run one report: validate params, execute the notebook with papermill in a real kernel,
+export HTML, and move the finished folder into place atomically.
+
+A report is built in a hidden temporary folder beside its destination and renamed into
+``<output-dir>/<report_id>/`` only when complete, so a failed run never damages an earlier
+good report; the failed run's executed notebook is kept in ``<report_id>.failed/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ipm_analysis.errors import InputError, ReportError
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A kind of report: its notebook and how its params file becomes papermill parameters."""
+
+    notebook: str
+    load_params: Callable[[Path], dict[str, Any]]
+
+
+def _impact_params(path: Path) -> dict[str, Any]:
+    from ipm_analysis.params import load_params
+
+    return load_params(path).to_papermill()
+
+
+KINDS: dict[str, ReportKind] = {"impact": ReportKind("impact_report.ipynb", _impact_params)}
+
+
+@dataclass
+class ReportResult:
+    report_id: str
+    folder: Path
+    params_path: Path
+    seconds: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def papermill_parameters(params_path: str | Path, kind: str = "impact") -> dict[str, Any]:
+    """The validated papermill parameters of a params file (raises InputError)."""
+    return KINDS[kind].load_params(Path(params_path))
+
+
+def run_report(
+    params_path: str | Path, output_dir: str | Path = "outputs", *, kind: str = "impact"
+) -> ReportResult:
+    """Build one report into ``<output_dir>/<report_id>/``; returns where it went."""
+    start = time.perf_counter()
+    params_path = Path(params_path)
+    parameters = papermill_parameters(params_path, kind)
+    report_id = parameters["report_id"]
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{report_id}.building-", dir=output_dir))
+    work.chmod(0o755)  # mkdtemp makes it private; a published report is for reading
+    try:
+        execute_notebook(
+            NOTEBOOKS / KINDS[kind].notebook,
+            work / "report.ipynb",
+            {**parameters, "output_dir": str(work)},
+        )
+        from ipm_analysis.export import export_html
+
+        export_html(work / "report.ipynb", work / "report.html", title=parameters.get("title"))
+    except Exception as exc:
+        failed = _keep_failed(work, output_dir / f"{report_id}.failed")
+        raise _explain_failure(exc, failed) from None
+    final = output_dir / report_id
+    publish(work, final)
+    shutil.rmtree(output_dir / f"{report_id}.failed", ignore_errors=True)
+    return ReportResult(report_id, final, params_path, time.perf_counter() - start, parameters)
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> None:
+    """Execute ``notebook`` with papermill in a fresh ``python3`` kernel."""
+    import papermill
+    from traitlets.config import Config
+
+    papermill.execute_notebook(
+        str(notebook),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(output.parent),
+        # IPC transport: no TCP ports, and no ipykernel warning about unencrypted TCP
+        config=Config({"KernelManager": {"transport": "ipc"}}),
+    )
+
+
+def publish(work: Path, final: Path) -> None:
+    """Swap a finished folder into place, keeping the old one until the swap is done."""
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        final.rename(old)
+        work.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        work.rename(final)
+
+
+def _keep_failed(work: Path, failed: Path) -> Path:
+    shutil.rmtree(failed, ignore_errors=True)
+    work.rename(failed)
+    return failed
+
+
+def _explain_failure(exc: Exception, failed: Path) -> Exception:
+    kept = f" The executed notebook is kept for debugging in {failed / 'report.ipynb'}."
+    ename = getattr(exc, "ename", None)
+    if ename == "InputError":
+        error = InputError(str(getattr(exc, "evalue", exc)) + kept)
+        return error
+    if isinstance(exc, InputError):
+        return InputError(str(exc) + kept)
+    detail = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:] or [repr(exc)]
+    detail = detail if isinstance(detail, str) else detail[0]
+    return ReportError(f"the report failed: {ename or type(exc).__name__}: {detail}.{kept}")

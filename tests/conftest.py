@@ -1,0 +1,159 @@
+"""Shared fixtures: small made-up DfE tables whose figures can be checked by hand, and the
+real DfE files (read from IPM_DFE_DATA, never copied into the repo)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+
+TABLE_COLUMNS = [
+    "RECTYPE",
+    "LEA",
+    "URN",
+    "SCHNAME",
+    "URN_AC",
+    "NFTYPE",
+    "TELIG",
+    "MATPROG",
+    "MATPROG_LOWER",
+    "MATPROG_UPPER",
+    "MATCOV",
+    "PTMAT_EXP",
+    "READPROG",
+    "READPROG_LOWER",
+    "READPROG_UPPER",
+    "READCOV",
+    "PTREAD_EXP",
+    "WRITPROG",
+    "WRITPROG_LOWER",
+    "WRITPROG_UPPER",
+    "WRITCOV",
+    "PTWRITTA_EXP",
+]
+
+
+def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A DfE-format CSV (UTF-8 with BOM, all text); unspecified cells are blank."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(TABLE_COLUMNS)]
+    for row in rows:
+        lines.append(",".join(str(row.get(c, "")) for c in TABLE_COLUMNS))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def school(urn: str, progress: str, attainment: str, **extra: str) -> dict[str, str]:
+    row = {
+        "RECTYPE": "1",
+        "LEA": "999",
+        "URN": urn,
+        "SCHNAME": f"School {urn}",
+        "URN_AC": "0",
+        "TELIG": "30",
+        "MATPROG": progress,
+        "MATCOV": "100%",
+        "PTMAT_EXP": attainment,
+    }
+    row.update(extra)
+    return row
+
+
+def la(progress: str, attainment: str) -> dict[str, str]:
+    return {
+        "RECTYPE": "3",
+        "LEA": "999",
+        "SCHNAME": "Made-up LA",
+        "MATPROG": progress,
+        "PTMAT_EXP": attainment,
+        "TELIG": "1000",
+        "MATCOV": "95%",
+    }
+
+
+@pytest.fixture
+def made_up(tmp_path: Path) -> dict[str, Path]:
+    """Two years of a five-school LA plus a roster, small enough to check by hand.
+
+    Roster: 100001 (cohort 1, TLA) -2.0 -> -1.0; 100002 (cohort 1, no TLA) -3.0 -> 0.0;
+    100003 (cohort 2, TLA) 1.0 -> 0.5; 100004 (cohort 2, no TLA) SUPP in 2018 (progress
+    unpaired, attainment paired); 100005 withdrawn; 100006 converted to 200006 in 2018.
+    """
+    y1 = write_table(
+        tmp_path / "2017.csv",
+        [
+            school("100001", "-2.0", "60%", TELIG="20"),
+            school("100002", "-3.0", "70%", TELIG="40"),
+            school("100003", "1.0", "80%"),
+            school("100004", "-1.0", "75%"),
+            school("100005", "-4.0", "50%"),
+            school("100006", "-2.5", "65%", URN_AC="200006"),
+            school("100007", "0.5", "77%"),
+            la("-0.3", "77%"),
+            {"RECTYPE": "4", "PTMAT_EXP": "75%"},
+            {"RECTYPE": "5", "PTMAT_EXP": "76%"},
+        ],
+    )
+    y2 = write_table(
+        tmp_path / "2018.csv",
+        [
+            school("100001", "-1.0", "70%", TELIG="25"),
+            school("100002", "0.0", "72%", TELIG="35"),
+            school("100003", "0.5", "85%"),
+            school("100004", "SUPP", "80%"),
+            school("100005", "2.0", "90%"),
+            school("200006", "-0.5", "68%"),
+            school("100007", "1.5", "79%"),
+            la("-0.4", "76.8%"),
+            {"RECTYPE": "5", "PTMAT_EXP": "75%"},
+        ],
+    )
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "URN,Cohort,School_Name,TLA,Visits,Status\n"
+        "100001,1,Alpha,yes,5,\n"
+        "100002,1,Beta,no,5,completed\n"
+        "100003,2,Gamma,true,3,\n"
+        "100004,2,Delta,0,3,\n"
+        "100005,2,Epsilon,no,1,withdrawn\n"
+        "100006,1,Zeta,1,5,\n",
+        encoding="utf-8",
+    )
+    params = tmp_path / "params.yaml"
+    params.write_text(
+        "report_id: made-up\n"
+        "title: Made-up project\n"
+        "roster: roster.csv\n"
+        "performance:\n  2017: 2017.csv\n  2018: 2018.csv\n"
+        "baseline_year: 2017\noutcome_year: 2018\n"
+        "n_resamples: 1000\n",
+        encoding="utf-8",
+    )
+    return {"2017": y1, "2018": y2, "roster": roster, "params": params, "dir": tmp_path}
+
+
+@pytest.fixture(scope="session")
+def dfe_data() -> Path:
+    """The real DfE KS2 files: skip (with a message) when IPM_DFE_DATA is unset, fail when it
+    is set but the folder is missing."""
+    value = os.environ.get("IPM_DFE_DATA")
+    if not value:
+        pytest.skip("IPM_DFE_DATA is not set: real DfE KS2 files not available")
+    path = Path(value)
+    if not (path / "2016-2017" / "936_ks2final.csv").is_file():
+        pytest.fail(f"IPM_DFE_DATA={value} is set but holds no DfE KS2 files")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
