@@ -108,7 +108,8 @@ def write_index(output_dir: Path) -> Path:
     failed = sorted(f.name for f in output_dir.glob("*.failed") if f.is_dir())
     items = "".join(
         "<tr>"
-        f'<th scope="row"><a href="{html.escape(name)}/report.html">{html.escape(info.get("title", name))}</a></th>'
+        f'<th scope="row"><a href="{html.escape(name)}/report.html">'
+        f"{html.escape(info.get('title', name))}</a></th>"
         f"<td>{html.escape(info.get('years', ''))}</td>"
         f"<td>{html.escape(info.get('subject', ''))}</td>"
         f"<td>{html.escape(info.get('schools', ''))}</td>"

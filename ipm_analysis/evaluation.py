@@ -55,10 +55,11 @@ def read_inputs(params: ReportParams) -> tuple[pd.DataFrame, dict[int, Performan
     roster = read_roster(params.roster)
     if params.cohorts is not None:
         unknown = sorted(set(params.cohorts) - set(roster["cohort"]))
+        have = ", ".join(sorted(set(roster["cohort"])))
         if unknown:
             raise InputError(
                 f"'cohorts' asks for cohort {', '.join(unknown)}, which the roster "
-                f"{params.roster} does not have (it has {', '.join(sorted(set(roster['cohort'])))}).",
+                f"{params.roster} does not have (it has {have}).",
                 path=params.source,
             )
         has_tla = roster.attrs["has_tla"]

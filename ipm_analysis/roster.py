@@ -67,7 +67,7 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         {
             "urn": _urns(raw["urn"], path, lines),
             "cohort": _required_text(raw["cohort"], "cohort", path, lines),
-            "school_name": raw["school_name"] if "school_name" in raw else "",
+            "school_name": raw.get("school_name", ""),
             "tla": _flags(raw["tla"], path, lines) if "tla" in raw else pd.NA,
             "visits": _visits(raw["visits"], path, lines) if "visits" in raw else pd.NA,
             "status": _status(raw["status"], path, lines) if "status" in raw else COMPLETED,
