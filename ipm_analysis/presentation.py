@@ -286,3 +286,26 @@ def sources_block(ev) -> str:
         )
         + "</div>"
     )
+
+
+def schools_block(ev) -> str:
+    """Every roster school's figures in both years (an appendix for advisers)."""
+    b, o = ev.params.years
+    s = ev.schools.sort_values(["cohort", "school_name"], key=lambda col: col.astype(str))
+    tla = s["tla"].map({True: "yes", False: "no"}).fillna("") if ev.has_tla else None
+    frame = pd.DataFrame(
+        {
+            "URN": s["urn"].to_numpy(),
+            "School": s["school_name"].to_numpy(),
+            "Cohort": s["cohort"].to_numpy(),
+            **({"TLA": tla.to_numpy()} if tla is not None else {}),
+            "Status": s["status"].to_numpy(),
+            f"Progress {year_label(b)}": [fmt(v) for v in s["baseline_progress"]],
+            f"Progress {year_label(o)}{star(o, ev.params.provisional_years)}": [
+                fmt(v) for v in s["outcome_progress"]],
+            "Change": [fmt(v, signed=True) for v in s["progress_change"]],
+            f"EXS+ % {year_label(b)}": [fmt(v, 1) for v in s["baseline_attainment"]],
+            f"EXS+ % {year_label(o)}": [fmt(v, 1) for v in s["outcome_attainment"]],
+        }
+    ).set_index("URN")
+    return html_table(frame, "Each roster school's figures (a dash: no figure)")

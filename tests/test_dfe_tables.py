@@ -1,0 +1,56 @@
+"""Reading DfE files: codes, percentages and errors that point at the cell."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import school, write_table
+from ipm_analysis.dfe_tables import SUBJECTS, parse_figures, read_performance_table, school_figures
+from ipm_analysis.errors import InputError
+
+
+def test_codes_are_missing_with_their_reason_and_percentages_are_numbers():
+    raw = pd.Series(["-1.5", "77%", "SUPP", "NE", "NP", "LOWCOV", "NA", "x", "", " 2.0 "])
+    values, reasons = parse_figures(raw)
+    assert values.iloc[0] == -1.5 and values.iloc[1] == 77.0 and values.iloc[9] == 2.0
+    assert values.iloc[2:9].isna().all()
+    assert reasons.tolist()[2:9] == [
+        "suppressed (small cohort)", "no eligible pupils", "not published", "low coverage",
+        "not applicable", "not available", "blank",
+    ]
+    assert reasons.iloc[:2].isna().all()
+
+
+def test_unknown_text_names_file_line_and_column(tmp_path):
+    path = write_table(tmp_path / "t.csv", [school("100001", "1.0", "70%"),
+                                            school("100002", "oops", "70%")])
+    table = read_performance_table(path, 2018, SUBJECTS["maths"].columns)
+    with pytest.raises(InputError) as err:
+        school_figures(table, "maths")
+    message = str(err.value)
+    assert "t.csv" in message and "line 3" in message and "'MATPROG'" in message
+    assert "'oops'" in message
+
+
+def test_a_csv_that_is_not_a_performance_table_is_refused(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("urn,cohort\n100001,1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a KS2 performance table"):
+        read_performance_table(path, 2018)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        read_performance_table(tmp_path / "nope.csv", 2018)
+
+
+def test_real_surrey_table_reads_as_text_with_la_row(dfe_data):
+    table = read_performance_table(dfe_data / "2016-2017" / "936_ks2final.csv", 2017,
+                                   ["MATPROG", "PTMAT_EXP", "MATCOV"])
+    assert table.frame["RECTYPE"].value_counts().to_dict() == {
+        "1": 219, "2": 13, "3": 1, "4": 1, "5": 1}
+    figures = school_figures(table, "maths")
+    assert len(figures) == 232  # RECTYPE 1 and 2 with a URN
+    la = table.frame[table.frame["RECTYPE"] == "3"].iloc[0]
+    assert (la["LEA"], la["MATPROG"], la["PTMAT_EXP"]) == ("936", "-0.3", "79%")

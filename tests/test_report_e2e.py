@@ -1,0 +1,153 @@
+"""End to end: papermill in a real Jupyter kernel, nbconvert HTML, the ``ipm`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ipm_analysis.errors import InputError
+from ipm_analysis.runner import run_report
+
+pytestmark = pytest.mark.e2e
+
+
+def ipm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ipm_analysis.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One made-up report, built once through papermill, shared by the checks below."""
+    from conftest import la, school, write_table
+
+    folder = tmp_path_factory.mktemp("made_up")
+    write_table(folder / "2017.csv", [school("100001", "-2.0", "60%"),
+                                      school("100002", "1.0", "80%"), la("-0.3", "77%")])
+    write_table(folder / "2018.csv", [school("100001", "-1.0", "70%"),
+                                      school("100002", "0.5", "85%"), la("-0.4", "76.8%")])
+    (folder / "roster.csv").write_text(
+        "urn,cohort,school_name,tla\n100001,1,<script>alert('x')</script> & Co,yes\n"
+        "100002,2,Beta,no\n", encoding="utf-8")
+    (folder / "params.yaml").write_text(
+        "report_id: e2e\ntitle: End-to-end <check>\nroster: roster.csv\n"
+        "performance: {2017: 2017.csv, 2018: 2018.csv}\nbaseline_year: 2017\n"
+        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\n", encoding="utf-8")
+    result = run_report(folder / "params.yaml", folder / "out")
+    return folder, result.folder
+
+
+def test_report_folder_holds_every_output(built):
+    _, out = built
+    for name in ("report.html", "report.ipynb", "summary.csv", "schools.csv"):
+        assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
+        "change_distribution.png", "groups_attainment.png", "groups_progress.png",
+        "schools_progress.png"]
+
+
+def test_summary_figures_from_the_kernel_match_hand_values(built):
+    _, out = built
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns[:6]) == ["measure", "group", "n_schools", "baseline", "outcome",
+                                         "change"]
+    r = summary.set_index(["measure", "group"]).loc[("progress", "all")]
+    assert (r["n_schools"], r["baseline"], r["outcome"]) == (2, -0.5, -0.25)
+    schools = pd.read_csv(out / "schools.csv", dtype={"urn": str})
+    assert schools["urn"].tolist() == ["100001", "100002"]
+
+
+def test_html_is_self_contained_escaped_and_has_no_code(built):
+    _, out = built
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower()  # no script at all: nothing to execute or fetch
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; Co" in page  # shown as text
+    assert "jp-InputArea-editor" not in page  # no code cells
+    assert "src=\"http" not in page and "href=\"http" not in page.split("</head>")[0]
+    assert page.count('src="data:image/png;base64,') == 4
+    assert "End-to-end &lt;check&gt;" in page
+    assert "PROVISIONAL" in page and "-0.25*" in page
+
+
+def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
+    folder, out = built
+    before = (out / "report.html").read_bytes()
+    good = (folder / "2018.csv").read_text(encoding="utf-8-sig")
+    (folder / "2018.csv").write_text(good.replace("-1.0", "minus one"), encoding="utf-8-sig")
+    try:
+        with pytest.raises(InputError) as err:
+            run_report(folder / "params.yaml", folder / "out")
+    finally:
+        (folder / "2018.csv").write_text(good, encoding="utf-8-sig")
+    message = str(err.value)
+    assert "2018.csv" in message and "line 2" in message and "'MATPROG'" in message
+    assert (out / "report.html").read_bytes() == before
+    failed = folder / "out" / "e2e.failed" / "report.ipynb"
+    assert failed.is_file() and "minus one" in failed.read_text(encoding="utf-8")
+    assert not [p for p in (folder / "out").iterdir() if ".building-" in p.name]
+
+
+def test_cli_bad_input_exits_2_with_one_paragraph(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        "report_id: x\ntitle: t\nroster: missing.csv\nperformance: {2017: a.csv}\n"
+        "baseline_year: 2018\noutcome_year: 2017\nsubject: art\n", encoding="utf-8")
+    done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "'baseline_year' (2018) must be before outcome_year (2017)" in done.stderr
+    assert "'subject' must be one of maths, reading, writing" in done.stderr
+
+
+def test_cli_missing_roster_exits_2_naming_the_file(tmp_path, made_up):
+    made_up["roster"].unlink()
+    done = ipm("validate", str(made_up["params"]))
+    assert done.returncode == 2
+    assert "roster.csv" in done.stderr and "does not exist" in done.stderr
+
+
+def test_cli_unknown_urn_is_a_warning_not_a_crash(made_up):
+    with made_up["roster"].open("a", encoding="utf-8") as handle:
+        handle.write("123456,2,Nowhere,no,3,\n")
+    done = ipm("validate", str(made_up["params"]))
+    assert done.returncode == 0, done.stderr
+    assert "warning: URN 123456 (Nowhere) is in neither the 2017 nor the 2018" in done.stdout
+
+
+def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
+    """Eight real Surrey schools, one converted to an academy, one with no 2017 figures."""
+    (tmp_path / "roster.csv").write_text(
+        "urn,cohort\n142999,A\n125108,A\n131072,A\n125019,A\n"
+        "125185,B\n125284,B\n132758,B\n124943,B\n", encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(
+        "report_id: surrey\ntitle: Surrey check\nroster: roster.csv\n"
+        f"performance:\n  2017: {dfe_data}/2016-2017/936_ks2final.csv\n"
+        f"  2018: {dfe_data}/2017-2018/936_ks2final.csv\n"
+        "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\n", encoding="utf-8")
+    done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    s = pd.read_csv(tmp_path / "out" / "surrey" / "summary.csv").set_index(["measure", "group"])
+    # MATPROG 2017 -> 2018 from the files: -1.5 -> -2.4, -1.1 -> -3.1, -0.5 -> -3, -0.8 -> 0.7,
+    # -4.0 -> 3.7, 0.5 -> 2 (132758 became 143373), -1.8 -> -5.7 (124943 became 144230);
+    # 125284 is blank in both years.
+    assert s.loc[("progress", "all"), "n_schools"] == 7
+    assert s.loc[("progress", "all"), "baseline"] == pytest.approx(-9.2 / 7)
+    assert s.loc[("progress", "all"), "outcome"] == pytest.approx(-7.8 / 7)
+    assert s.loc[("progress", "cohort:A"), "outcome"] == pytest.approx(-7.8 / 4)
+    assert s.loc[("progress", "cohort:B"), "baseline"] == pytest.approx(-5.3 / 3)
+    assert s.loc[("attainment", "all"), "baseline"] == pytest.approx(508 / 7)
+    assert s.loc[("attainment", "all"), "outcome"] == pytest.approx(496 / 7)
+    assert (s.loc[("below_threshold", "all"), "baseline"],
+            s.loc[("below_threshold", "all"), "outcome"]) == (1, 4)
+    assert s.loc[("progress", "la"), "baseline"] == pytest.approx(-0.3)
+    assert s.loc[("progress", "la"), "outcome"] == pytest.approx(-0.2)
+    assert s.loc[("attainment", "la"), "outcome"] == pytest.approx(80.0)
+    schools = pd.read_csv(tmp_path / "out" / "surrey" / "schools.csv", dtype=str)
+    grove = schools.set_index("urn").loc["132758"]
+    assert (grove["baseline_urn"], grove["outcome_urn"]) == ("132758", "143373")
+    assert "no progress figure in 2017 (blank)" in schools.set_index("urn").loc[
+        "125284", "excluded_reason"]
