@@ -66,7 +66,9 @@ def test_html_is_self_contained_escaped_and_has_no_code(built):
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script" not in page.lower()  # no script at all: nothing to execute or fetch
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; Co" in page  # shown as text
-    assert "jp-InputArea-editor" not in page  # no code cells
+    body = page.split("</head>", 1)[1]
+    assert "from ipm_analysis" not in body and "display(HTML" not in body  # no code shown
+    assert 'class="highlight' not in body and "In&nbsp;[" not in body
     assert "src=\"http" not in page and "href=\"http" not in page.split("</head>")[0]
     assert page.count('src="data:image/png;base64,') == 4
     assert "End-to-end &lt;check&gt;" in page
