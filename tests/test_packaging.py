@@ -1,0 +1,56 @@
+"""Repository hygiene: environment.yml agrees with pyproject.toml, notebooks carry no
+outputs, and no real DfE file is tracked."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tomllib
+
+import yaml
+
+from conftest import REPO
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r): r for r in project["dependencies"]}
+    for extra in ("test", "lab", "browser", "dask"):
+        wanted.update({_name(r): r for r in project["optional-dependencies"][extra]})
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    listed = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
+    for name, requirement in wanted.items():
+        assert name in listed, f"{name} is in pyproject.toml but not environment.yml"
+        spec = requirement[len(name):].split("]")[-1].replace(" ", "")
+        assert listed[name].replace(" ", "").endswith(spec), (name, requirement, listed[name])
+
+
+def test_notebooks_are_committed_without_outputs():
+    for path in (REPO / "notebooks").glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+
+
+def test_report_notebook_has_a_parameters_cell_naming_every_parameter():
+    from ipm_analysis.params import PARAMETER_NAMES
+
+    nb = json.loads((REPO / "notebooks" / "impact_report.ipynb").read_text())
+    tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    source = "".join(tagged[0]["source"])
+    for name in (*PARAMETER_NAMES, "output_dir"):
+        assert re.search(rf"^{name} = ", source, re.M), name
+
+
+def test_no_real_dfe_file_is_tracked():
+    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
+                           check=True).stdout.split()
+    real = [f for f in files if re.search(r"(^|/)(850|936)_ks2final\.csv$|gias_", f)]
+    assert real == []
