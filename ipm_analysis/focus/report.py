@@ -231,7 +231,7 @@ def pupil_table(report: FocusReport) -> pd.DataFrame:
         "Score": [fmt(v, 0) for v in p["score"]],
         "Progress": [fmt(v, 2, signed=True) for v in p["progress"]],
         "Counted (capped)": [fmt(v, 2, signed=True) for v in p["capped_progress"]],
-        "Focus": ["yes" if f else "" for f in p["focus"]],
+        "Focus": ["focus" if f else "" for f in p["focus"]],
         "Target": [fmt(_num(v), 0, missing="") for v in p["target"]],
         "Points needed": [fmt(_num(v), 0, missing="") for v in p["points_needed"]],
     }).reset_index(drop=True)
