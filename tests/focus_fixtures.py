@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-HEADER = ("year,pag,ks1_aps_min,ks1_aps_max,est_reading,est_writing,est_maths,"
-          "min_reading,min_writing,min_maths")
+HEADER = (
+    "year,pag,ks1_aps_min,ks1_aps_max,est_reading,est_writing,est_maths,"
+    "min_reading,min_writing,min_maths"
+)
 #: Four PAGs covering the KS1 scale 3-27. Maths estimates 85.5 / 98.0 / 105.25 / 112.0.
 ROWS_2019 = (
     "2019,1,3,9,84,83,85.5,-21,-20,-20",

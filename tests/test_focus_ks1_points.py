@@ -9,8 +9,20 @@ from ipm_analysis.focus.ks1_points import aps_scale, ks1_aps, ks1_points
 
 @pytest.mark.parametrize(
     ("outcome", "points"),
-    [("1", 9), ("2c", 13), ("2b", 15), ("2a", 17), ("3", 21), ("4", 27), ("4+", 27),
-     ("2B", 15), (" 2a ", 17), ("W", 3), ("w", 3), ("L3", 21)],
+    [
+        ("1", 9),
+        ("2c", 13),
+        ("2b", 15),
+        ("2a", 17),
+        ("3", 21),
+        ("4", 27),
+        ("4+", 27),
+        ("2B", 15),
+        (" 2a ", 17),
+        ("W", 3),
+        ("w", 3),
+        ("L3", 21),
+    ],
 )
 def test_level_points(outcome, points):
     assert ks1_points(pd.Series([outcome])).iloc[0] == points
@@ -24,8 +36,9 @@ def test_no_result_is_nan(outcome):
 @pytest.mark.parametrize("code", ["P4", "p8", "P1i", "P3ii", "BLW"])
 def test_p_scales_refused_until_their_points_are_confirmed(code):
     with pytest.raises(InputError) as err:
-        ks1_points(pd.Series(["2b", code]), path="p.csv", column="ks1_maths",
-                   lines=pd.Series([2, 3]))
+        ks1_points(
+            pd.Series(["2b", code]), path="p.csv", column="ks1_maths", lines=pd.Series([2, 3])
+        )
     assert err.value.row == 3 and err.value.column == "ks1_maths"
     assert "P-scale" in err.value.message and "ks1_aps" in err.value.message
 
@@ -38,8 +51,10 @@ def test_level_2_needs_sub_level_and_junk_is_named():
 
 
 def test_aps_weights_maths_as_much_as_english():
-    r, w, m = (ks1_points(pd.Series(v)) for v in (["2b", "3", "W", "2b"], ["2b", "2c", "1", ""],
-                                                   ["2b", "2a", "3", "3"]))
+    r, w, m = (
+        ks1_points(pd.Series(v))
+        for v in (["2b", "3", "W", "2b"], ["2b", "2c", "1", ""], ["2b", "2a", "3", "3"])
+    )
     aps = ks1_aps(r, w, m)
     assert aps.iloc[0] == 15.0  # 2b everywhere
     assert aps.iloc[1] == 17.0  # ((21 + 13) / 2 + 17) / 2

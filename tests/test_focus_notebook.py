@@ -13,10 +13,29 @@ from ipm_analysis.focus.privacy import scan_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "focus_pupils.ipynb"
-PUPIL_COLUMNS = ["pupil_id", "ks1_aps", "pag", "estimate", "score", "progress",
-                 "capped_progress", "focus", "target", "points_needed"]
-SCHOOL_COLUMNS = ["urn", "window", "n_pupils", "n_no_ks1", "progress", "ci_low", "ci_high",
-                  "n_focus", "n_to_reach_zero"]
+PUPIL_COLUMNS = [
+    "pupil_id",
+    "ks1_aps",
+    "pag",
+    "estimate",
+    "score",
+    "progress",
+    "capped_progress",
+    "focus",
+    "target",
+    "points_needed",
+]
+SCHOOL_COLUMNS = [
+    "urn",
+    "window",
+    "n_pupils",
+    "n_no_ks1",
+    "progress",
+    "ci_low",
+    "ci_high",
+    "n_focus",
+    "n_to_reach_zero",
+]
 
 
 def test_notebook_is_committed_clean():
@@ -31,9 +50,14 @@ def executed(tmp_path_factory):
     out = tmp_path_factory.mktemp("focus") / "report"
     params = load_focus_params(ROOT / "params" / "focus_example.yaml")
     params["output_dir"] = str(out)
-    papermill.execute_notebook(str(NOTEBOOK), str(out.parent / "report.ipynb"),
-                               parameters=params, kernel_name="python3", progress_bar=False,
-                               config=Config({"KernelManager": {"transport": "ipc"}}))
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(out.parent / "report.ipynb"),
+        parameters=params,
+        kernel_name="python3",
+        progress_bar=False,
+        config=Config({"KernelManager": {"transport": "ipc"}}),
+    )
     (out.parent / "report.ipynb").rename(out / "report.ipynb")
     return out, params
 
@@ -52,7 +76,11 @@ def test_outputs_written_with_their_columns(executed):
     assert row["progress"] == pytest.approx(pupils["capped_progress"].mean())
     assert (out / "termly_progress.png").stat().st_size > 1000
     assert pd.read_csv(out / "termly.csv")["window"].tolist() == [
-        "october", "december-january", "march-april", "july"]
+        "october",
+        "december-january",
+        "march-april",
+        "july",
+    ]
     assert pupils["pag_table_note"].str.contains("SYNTHETIC").all()
 
 

@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
-
 from focus_fixtures import write_csv, write_pag
+
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.params import load_focus_params
 
@@ -22,8 +22,10 @@ def test_example_params_resolve():
 def _params(tmp_path, extra=""):
     write_pag(tmp_path)
     write_csv(tmp_path, "p.csv", "pupil_id,ks1_aps,ks2_maths\nP1,15,104\n")
-    text = ("report_id: r1\ntitle: T\npupils: p.csv\npag_table: pag.csv\nks2_year: 2019\n"
-            "window: Dec\n" + extra)
+    text = (
+        "report_id: r1\ntitle: T\npupils: p.csv\npag_table: pag.csv\nks2_year: 2019\n"
+        "window: Dec\n" + extra
+    )
     return write_csv(tmp_path, "params.yaml", text)
 
 
@@ -31,14 +33,20 @@ def test_relative_paths_and_defaults(tmp_path):
     params = load_focus_params(_params(tmp_path))
     assert params["pupils"] == str(tmp_path / "p.csv")
     assert (params["window"], params["subject"], params["urn"], params["min_n"]) == (
-        "december-january", "maths", None, 3)
+        "december-january",
+        "maths",
+        None,
+        3,
+    )
 
 
 @pytest.mark.parametrize(
     ("extra", "column", "text"),
-    [("colour: red\n", "colour", "unknown key"),
-     ("subject: science\n", "subject", "not a subject"),
-     ("min_n: 0\n", "min_n", "at least 1")],
+    [
+        ("colour: red\n", "colour", "unknown key"),
+        ("subject: science\n", "subject", "not a subject"),
+        ("min_n: 0\n", "min_n", "at least 1"),
+    ],
 )
 def test_bad_keys(tmp_path, extra, column, text):
     with pytest.raises(InputError) as err:

@@ -2,8 +2,8 @@ import math
 
 import numpy as np
 import pytest
-
 from focus_fixtures import HEADER, ROWS_2017, ROWS_2019, write_pag
+
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.prior_attainment import load_pag_table, score_range
 from ipm_analysis.focus.pupil_progress import assign_pag
@@ -25,8 +25,21 @@ def test_before_2018_not_capped(tmp_path):
 
 @pytest.mark.parametrize(
     ("aps", "pag"),
-    [(3.0, 1), (8.75, 1), (8.999, 1), (9.0, 2), (14.75, 2), (15.0, 3), (20.75, 3), (21.0, 4),
-     (26.75, 4), (27.0, 4), (2.75, None), (27.25, None), (math.nan, None)],
+    [
+        (3.0, 1),
+        (8.75, 1),
+        (8.999, 1),
+        (9.0, 2),
+        (14.75, 2),
+        (15.0, 3),
+        (20.75, 3),
+        (21.0, 4),
+        (26.75, 4),
+        (27.0, 4),
+        (2.75, None),
+        (27.25, None),
+        (math.nan, None),
+    ],
 )
 def test_pag_at_every_boundary(tmp_path, aps, pag):
     table = load_pag_table(write_pag(tmp_path), 2019)
@@ -77,8 +90,9 @@ def test_estimates_within_score_range(tmp_path):
 
 
 def test_minima_required_from_2018_and_negative(tmp_path):
-    err = _error(tmp_path, tuple(r.rsplit(",", 3)[0] for r in ROWS_2019),
-                 header=HEADER.rsplit(",", 3)[0])
+    err = _error(
+        tmp_path, tuple(r.rsplit(",", 3)[0] for r in ROWS_2019), header=HEADER.rsplit(",", 3)[0]
+    )
     assert err.column == "min_reading" and "2018" in err.message
     err = _error(tmp_path, (*ROWS_2019[:3], "2019,4,21,27,111,110,112.0,-11,-10,0.5"))
     assert (err.row, err.column) == (5, "min_maths")
@@ -87,13 +101,13 @@ def test_minima_required_from_2018_and_negative(tmp_path):
 
 
 def test_bad_values_rows_and_columns(tmp_path):
-    err = _error(tmp_path, (*ROWS_2019[:2], "2019,3,15,21,104,103,abc,-13,-12,-12",
-                            ROWS_2019[3]))
+    err = _error(tmp_path, (*ROWS_2019[:2], "2019,3,15,21,104,103,abc,-13,-12,-12", ROWS_2019[3]))
     assert (err.row, err.column) == (4, "est_maths") and "'abc'" in err.message
     err = _error(tmp_path, ROWS_2019, year=2018)
     assert "no rows for KS2 year 2018" in err.message and "2019" in err.message
     err = _error(tmp_path, ROWS_2019, header=HEADER.replace("est_maths", "maths"))
     assert err.column == "est_maths" and err.row == 1
-    err = _error(tmp_path, (*ROWS_2019[:2], "2019,2,15,21,104,103,105.25,-13,-12,-12",
-                            ROWS_2019[3]))
+    err = _error(
+        tmp_path, (*ROWS_2019[:2], "2019,2,15,21,104,103,105.25,-13,-12,-12", ROWS_2019[3])
+    )
     assert (err.row, err.column) == (4, "pag")

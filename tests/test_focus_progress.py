@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from focus_fixtures import ROWS_2017, write_pag
+
 from ipm_analysis.focus.prior_attainment import load_pag_table
 from ipm_analysis.focus.pupil_progress import (
     interval_half_width,
@@ -61,8 +61,9 @@ def test_school_progress_mean_interval_and_unscored():
 
 
 def test_school_means_by_bincount():
-    mean, n = school_means(np.array([0, 0, 1, 2, 2, 2]),
-                           np.array([1.0, 3.0, np.nan, -1.0, -2.0, 0.0]), 3)
+    mean, n = school_means(
+        np.array([0, 0, 1, 2, 2, 2]), np.array([1.0, 3.0, np.nan, -1.0, -2.0, 0.0]), 3
+    )
     assert n.tolist() == [2, 0, 3]
     assert mean[0] == 2.0 and math.isnan(mean[1]) and mean[2] == -1.0
 
@@ -85,8 +86,17 @@ def _pupils(table, rows):
 
 
 def test_focus_targets_and_points_needed(table):
-    p = _pupils(table, [("A", 15.0, 100), ("B", 9.0, 97), ("C", 21.0, 114), ("D", 15.0, 80),
-                        ("E", 3.0, 90), ("F", np.nan, 95)])
+    p = _pupils(
+        table,
+        [
+            ("A", 15.0, 100),
+            ("B", 9.0, 97),
+            ("C", 21.0, 114),
+            ("D", 15.0, 80),
+            ("E", 3.0, 90),
+            ("F", np.nan, 95),
+        ],
+    )
     assert p["focus"].tolist() == [True, True, False, True, False, False]
     assert p["target"].tolist() == [106, 99, pd.NA, 106, pd.NA, pd.NA]
     assert p["points_needed"].tolist() == [6, 2, pd.NA, 26, pd.NA, pd.NA]
@@ -94,8 +104,9 @@ def test_focus_targets_and_points_needed(table):
 
 
 def test_how_many_targets_lift_the_school_to_zero_cheapest_first(table):
-    p = _pupils(table, [("A", 15.0, 100), ("B", 9.0, 97), ("C", 21.0, 114), ("D", 15.0, 80),
-                        ("E", 3.0, 90)])
+    p = _pupils(
+        table, [("A", 15.0, 100), ("B", 9.0, 97), ("C", 21.0, 114), ("D", 15.0, 80), ("E", 3.0, 90)]
+    )
     # capped sum = -5.25 - 1 + 2 - 12 + 4.5 = -11.75. Cheapest first: B (+2) -> -9.75,
     # A (+6) -> -3.75, D (106 - 105.25 + 12 = +12.75) -> +9.0: three targets.
     assert n_to_reach_zero(p) == 3

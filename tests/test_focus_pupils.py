@@ -1,8 +1,8 @@
 import math
 
 import pytest
-
 from focus_fixtures import write_csv
+
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.pupils import read_pupil_file, read_pupils
 
@@ -10,12 +10,14 @@ HEAD = "pupil_id,ks1_reading,ks1_writing,ks1_maths,ks2_maths"
 
 
 def _read(tmp_path, text, year=2019, **kw):
-    return read_pupil_file(write_csv(tmp_path, "p.csv", text), year, "maths",
-                           window=kw.pop("window", "july"), **kw)
+    return read_pupil_file(
+        write_csv(tmp_path, "p.csv", text), year, "maths", window=kw.pop("window", "july"), **kw
+    )
 
 
-@pytest.mark.parametrize("column", ["name", "first_name", "Surname", "pupil name", "FullName",
-                                    "UPN", "forename"])
+@pytest.mark.parametrize(
+    "column", ["name", "first_name", "Surname", "pupil name", "FullName", "UPN", "forename"]
+)
 def test_name_like_columns_refused_with_the_reason(tmp_path, column):
     with pytest.raises(InputError) as err:
         _read(tmp_path, f"{HEAD},{column}\nP1,2b,2b,2b,104,x\n")
@@ -35,16 +37,19 @@ def test_name_like_ids_refused(tmp_path):
 
 
 def test_aps_scores_and_nominal_codes(tmp_path):
-    frame = _read(tmp_path, f"{HEAD},ks1_aps\n"
-                  "P1,2b,2b,2b,104,\n"
-                  "P2,3,2c,2a,BLW,\n"
-                  "P3,P4,P4,P4,PK4,6.5\n"
-                  "P4,,,,,\n")
+    frame = _read(
+        tmp_path,
+        f"{HEAD},ks1_aps\nP1,2b,2b,2b,104,\nP2,3,2c,2a,BLW,\nP3,P4,P4,P4,PK4,6.5\nP4,,,,,\n",
+    )
     assert frame["ks1_aps"].tolist()[:3] == [15.0, 17.0, 6.5]
     assert math.isnan(frame["ks1_aps"].iloc[3])
     assert frame["score"].tolist()[:3] == [104.0, 62.0, 73.0]  # 2019: BLW 62, PK4 73
-    assert frame["score_note"].tolist() == ["", "BLW = 62 points", "PK4 = 73 points",
-                                            "no score yet"]
+    assert frame["score_note"].tolist() == [
+        "",
+        "BLW = 62 points",
+        "PK4 = 73 points",
+        "no score yet",
+    ]
     assert frame["window"].unique().tolist() == ["july"]
 
 
@@ -79,8 +84,9 @@ def test_window_mapping_must_match_window_column(tmp_path):
 
 
 def test_one_file_many_schools_filters_by_urn(tmp_path):
-    frame = _read(tmp_path, f"urn,window,{HEAD}\n1,dec,P1,2b,2b,2b,104\n2,dec,P1,3,3,3,110\n",
-                  urn="2")
+    frame = _read(
+        tmp_path, f"urn,window,{HEAD}\n1,dec,P1,2b,2b,2b,104\n2,dec,P1,3,3,3,110\n", urn="2"
+    )
     assert frame["ks1_aps"].tolist() == [21.0]
     assert frame["window"].tolist() == ["december-january"]
     with pytest.raises(InputError, match="several schools"):

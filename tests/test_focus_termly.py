@@ -7,8 +7,14 @@ from ipm_analysis.focus.termly import focus_changes, programme_summary, suppress
 
 @pytest.mark.parametrize(
     ("text", "window"),
-    [("October", "october"), ("December/January", "december-january"), ("jan", "december-january"),
-     ("March/April", "march-april"), ("apr", "march-april"), ("JULY", "july")],
+    [
+        ("October", "october"),
+        ("December/January", "december-january"),
+        ("jan", "december-january"),
+        ("March/April", "march-april"),
+        ("apr", "march-april"),
+        ("JULY", "july"),
+    ],
 )
 def test_window_ids(text, window):
     assert window_id(text) == window
@@ -37,13 +43,15 @@ def test_suppression():
 
 
 def test_programme_summary_suppresses_small_numbers():
-    schools = pd.DataFrame({
-        "urn": ["1", "2", "3", "1", "2"],
-        "window": ["july", "july", "july", "october", "october"],
-        "n_pupils": [20, 30, 10, 20, 1],
-        "n_focus": [5, 0, 1, 2, 0],
-        "progress": [-1.0, 0.5, 2.0, -2.0, 1.0],
-    })
+    schools = pd.DataFrame(
+        {
+            "urn": ["1", "2", "3", "1", "2"],
+            "window": ["july", "july", "july", "october", "october"],
+            "n_pupils": [20, 30, 10, 20, 1],
+            "n_focus": [5, 0, 1, 2, 0],
+            "progress": [-1.0, 0.5, 2.0, -2.0, 1.0],
+        }
+    )
     out = programme_summary(schools).set_index("window")
     assert out.index.tolist() == ["october", "july"]
     # July: 3 schools, 60 pupils, 6 focus (10.0%), mean of school scores (-1 + 0.5 + 2) / 3.

@@ -34,8 +34,15 @@ def termly_chart(termly: pd.DataFrame, *, subject: str, notes: tuple[str, ...] =
     high = termly["ci_high"].to_numpy(dtype=float) - y
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.axhline(0, color="#555555", linewidth=1)
-    ax.errorbar(x, y, yerr=[low, high], fmt="o-", color="#1f5fa8", capsize=4,
-                label="projected progress (95% interval)")
+    ax.errorbar(
+        x,
+        y,
+        yerr=[low, high],
+        fmt="o-",
+        color="#1f5fa8",
+        capsize=4,
+        label="projected progress (95% interval)",
+    )
     ax.set_xticks(range(len(labels)), labels)
     ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_ylabel(f"{subject} progress (projected)")
@@ -44,8 +51,7 @@ def termly_chart(termly: pd.DataFrame, *, subject: str, notes: tuple[str, ...] =
         fig.text(0.01, -0.02, " ".join(notes), fontsize=8, color="#a00000", ha="left")
     plt.close(fig)
     points = ", ".join(
-        f"{WINDOWS[w]} {fmt(v, 2, signed=True)}" for w, v in zip(termly["window"], y,
-                                                                 strict=True)
+        f"{WINDOWS[w]} {fmt(v, 2, signed=True)}" for w, v in zip(termly["window"], y, strict=True)
     )
     alt = f"Projected {subject} progress by window: {points}." if len(y) else "No data."
     if np.isnan(y).all():

@@ -26,7 +26,9 @@ _ALIASES = {"4+": "4", "L1": "1", "L3": "3", "L4": "4", "L2C": "2C", "L2B": "2B"
 def point_lookup() -> dict[str, float]:
     """Normalised outcome code -> points, from the packaged table."""
     table = ks1_point_table()
-    return {code.upper(): float(p) for code, p in zip(table["outcome"], table["points"], strict=True)}
+    return {
+        code.upper(): float(p) for code, p in zip(table["outcome"], table["points"], strict=True)
+    }
 
 
 def normalise_outcome(text: str) -> str:

@@ -47,7 +47,8 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
     unknown = [k for k in data if k not in REQUIRED + OPTIONAL]
     if unknown:
         raise InputError(
-            f"unknown key '{unknown[0]}'; focus params take: " + ", ".join(REQUIRED + OPTIONAL)
+            f"unknown key '{unknown[0]}'; focus params take: "
+            + ", ".join(REQUIRED + OPTIONAL)
             + ".",
             path=path,
             column=unknown[0],
@@ -122,6 +123,7 @@ def _file(base: Path, value: object, params_path: Path, key: str) -> str:
         raise InputError(f"'{value}' should be a file path.", path=params_path, column=key)
     resolved = (base / value).resolve()
     if not resolved.is_file():
-        raise InputError(f"'{value}' does not exist (looked for {resolved}).",
-                         path=params_path, column=key)
+        raise InputError(
+            f"'{value}' does not exist (looked for {resolved}).", path=params_path, column=key
+        )
     return str(resolved)

@@ -84,8 +84,11 @@ def load_pag_table(path: str | Path, year: int) -> PagTable:
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(
-            "the PAG table has no " + ", ".join(missing) + " column; expected "
-            + ",".join(REQUIRED_COLUMNS) + " (and min_* from 2018).",
+            "the PAG table has no "
+            + ", ".join(missing)
+            + " column; expected "
+            + ",".join(REQUIRED_COLUMNS)
+            + " (and min_* from 2018).",
             path=path,
             row=1,
             column=missing[0],
@@ -107,7 +110,8 @@ def load_pag_table(path: str | Path, year: int) -> PagTable:
         if absent:
             raise InputError(
                 f"from {CAPPING_FROM_YEAR} the PAG table needs the per-PAG minimum progress "
-                "scores (min_reading, min_writing, min_maths); " + ", ".join(absent)
+                "scores (min_reading, min_writing, min_maths); "
+                + ", ".join(absent)
                 + " is missing.",
                 path=path,
                 row=1,
@@ -192,25 +196,45 @@ def _check_ranges(values: pd.DataFrame, path: Path) -> None:
     lo, hi = values["ks1_aps_min"], values["ks1_aps_max"]
     for i in range(len(values)):
         if hi.iloc[i] <= lo.iloc[i]:
-            _fail(values, i, "ks1_aps_max", f"the APS range {lo.iloc[i]}-{hi.iloc[i]} is empty.",
-                  path)
+            _fail(
+                values, i, "ks1_aps_max", f"the APS range {lo.iloc[i]}-{hi.iloc[i]} is empty.", path
+            )
         if i:
             prev = hi.iloc[i - 1]
             if lo.iloc[i] > prev:
-                _fail(values, i, "ks1_aps_min",
-                      f"gap in APS ranges: the previous PAG ends at {prev} but this one starts "
-                      f"at {lo.iloc[i]}; ranges must be contiguous.", path)
+                _fail(
+                    values,
+                    i,
+                    "ks1_aps_min",
+                    f"gap in APS ranges: the previous PAG ends at {prev} but this one starts "
+                    f"at {lo.iloc[i]}; ranges must be contiguous.",
+                    path,
+                )
             if lo.iloc[i] < prev:
-                _fail(values, i, "ks1_aps_min",
-                      f"overlapping APS ranges: this PAG starts at {lo.iloc[i]} but the previous "
-                      f"one ends at {prev}.", path)
+                _fail(
+                    values,
+                    i,
+                    "ks1_aps_min",
+                    f"overlapping APS ranges: this PAG starts at {lo.iloc[i]} but the previous "
+                    f"one ends at {prev}.",
+                    path,
+                )
     if lo.iloc[0] > low:
-        _fail(values, 0, "ks1_aps_min",
-              f"the PAGs start at APS {lo.iloc[0]} but must cover the KS1 scale from {low}.", path)
+        _fail(
+            values,
+            0,
+            "ks1_aps_min",
+            f"the PAGs start at APS {lo.iloc[0]} but must cover the KS1 scale from {low}.",
+            path,
+        )
     if hi.iloc[-1] < high:
-        _fail(values, len(values) - 1, "ks1_aps_max",
-              f"the PAGs end at APS {hi.iloc[-1]} but must cover the KS1 scale up to {high}.",
-              path)
+        _fail(
+            values,
+            len(values) - 1,
+            "ks1_aps_max",
+            f"the PAGs end at APS {hi.iloc[-1]} but must cover the KS1 scale up to {high}.",
+            path,
+        )
 
 
 def _check_estimates(values: pd.DataFrame, year: int, subject: str, path: Path) -> None:
@@ -219,9 +243,14 @@ def _check_estimates(values: pd.DataFrame, year: int, subject: str, path: Path) 
     outside = ~values[col].between(low, high)
     if outside.any():
         i = int(np.flatnonzero(outside.to_numpy())[0])
-        _fail(values, i, col,
-              f"estimate {values[col].iloc[i]} is outside the {year} {subject} score range "
-              f"{low:g}-{high:g}.", path)
+        _fail(
+            values,
+            i,
+            col,
+            f"estimate {values[col].iloc[i]} is outside the {year} {subject} score range "
+            f"{low:g}-{high:g}.",
+            path,
+        )
 
 
 def _check_minima(values: pd.DataFrame, subject: str, path: Path) -> None:
@@ -229,6 +258,11 @@ def _check_minima(values: pd.DataFrame, subject: str, path: Path) -> None:
     positive = values[col] >= 0
     if positive.any():
         i = int(np.flatnonzero(positive.to_numpy())[0])
-        _fail(values, i, col,
-              f"minimum progress score {values[col].iloc[i]} should be below 0 "
-              "(it caps extreme negative scores).", path)
+        _fail(
+            values,
+            i,
+            col,
+            f"minimum progress score {values[col].iloc[i]} should be below 0 "
+            "(it caps extreme negative scores).",
+            path,
+        )

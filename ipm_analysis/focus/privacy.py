@@ -16,8 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 #: Input columns an output may carry (identifiers of the row, or its modelled figures).
-SHOWN_INPUT_COLUMNS = ("pupil_id", "urn", "window", "ks1_aps", "ks2_reading", "ks2_writing",
-                       "ks2_maths")
+SHOWN_INPUT_COLUMNS = (
+    "pupil_id",
+    "urn",
+    "window",
+    "ks1_aps",
+    "ks2_reading",
+    "ks2_writing",
+    "ks2_maths",
+)
 _TAG = re.compile(r"<[^>]+>")
 _CELL_SPLIT = re.compile(r"[|,\t\"]+")
 

@@ -50,8 +50,9 @@ def progress_arrays(
     return index, estimate, progress, capped
 
 
-def school_means(school: np.ndarray, values: np.ndarray, n_schools: int) -> tuple[np.ndarray,
-                                                                                  np.ndarray]:
+def school_means(
+    school: np.ndarray, values: np.ndarray, n_schools: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Grouped ``(mean, n)`` of ``values`` by integer school code, ignoring NaN."""
     ok = ~np.isnan(values)
     n = np.bincount(school[ok], minlength=n_schools)
@@ -93,12 +94,15 @@ def pupil_progress(pupils: pd.DataFrame, table: PagTable, subject: str) -> pd.Da
     Pupils without KS1 (or without a score) keep NaN: they are listed, not scored.
     """
     index, estimate, progress, capped = progress_arrays(
-        pupils["ks1_aps"].to_numpy(dtype=float), pupils["score"].to_numpy(dtype=float), table,
+        pupils["ks1_aps"].to_numpy(dtype=float),
+        pupils["score"].to_numpy(dtype=float),
+        table,
         subject,
     )
     out = pupils.copy()
-    out["pag"] = pd.array(np.where(index >= 0, table.pag[np.maximum(index, 0)], 0),
-                          dtype="Int64").astype("Int64")
+    out["pag"] = pd.array(
+        np.where(index >= 0, table.pag[np.maximum(index, 0)], 0), dtype="Int64"
+    ).astype("Int64")
     out.loc[index < 0, "pag"] = pd.NA
     out["estimate"] = estimate
     out["progress"] = progress

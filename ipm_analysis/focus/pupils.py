@@ -23,8 +23,15 @@ from ipm_analysis.focus.termly import window_id
 KS1_COLUMNS = tuple(f"ks1_{s}" for s in SUBJECT_NAMES)
 KS2_COLUMNS = tuple(f"ks2_{s}" for s in SUBJECT_NAMES)
 FLAG_COLUMNS = ("disadvantaged", "send", "eal")
-ALLOWED_COLUMNS = ("pupil_id", "urn", "window", *KS1_COLUMNS, "ks1_aps", *KS2_COLUMNS,
-                   *FLAG_COLUMNS)
+ALLOWED_COLUMNS = (
+    "pupil_id",
+    "urn",
+    "window",
+    *KS1_COLUMNS,
+    "ks1_aps",
+    *KS2_COLUMNS,
+    *FLAG_COLUMNS,
+)
 _NAME_WORDS = re.compile(
     r"(^|_)(name|names|forename|forenames|surname|firstname|lastname|fullname|givenname|"
     r"familyname|middlename|preferredname|legalname|initials|upn|dob|dateofbirth|postcode|"
@@ -75,9 +82,10 @@ def ks2_scores(
     """
     column = f"ks2_{subject}"
     table = ks2_point_table()
-    rows = table[(table["year"] == year) & table["subject"].str.split().map(
-        lambda subjects: subject in subjects
-    )]
+    rows = table[
+        (table["year"] == year)
+        & table["subject"].str.split().map(lambda subjects: subject in subjects)
+    ]
     codes = dict(zip(rows["outcome"].str.upper(), rows["score"], strict=True))
     text = raw.fillna("").astype(str).str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
@@ -88,35 +96,50 @@ def ks2_scores(
         if value == "":
             note[idx] = "no score yet"
         elif not np.isnan(number):
-            if subject == "writing" or number != int(number) or not (
-                KS2_SCALED_MIN <= number <= KS2_SCORE_MAX
+            if (
+                subject == "writing"
+                or number != int(number)
+                or not (KS2_SCALED_MIN <= number <= KS2_SCORE_MAX)
             ):
                 raise InputError(
                     f"'{value}' is not a KS2 {subject} score: "
-                    + ("give WTS, EXS or GDS (writing is teacher-assessed)."
-                       if subject == "writing"
-                       else f"scaled scores are whole numbers from {KS2_SCALED_MIN} to "
-                       f"{KS2_SCORE_MAX}."),
-                    path=path, row=int(lines.iloc[pos]), column=column,
+                    + (
+                        "give WTS, EXS or GDS (writing is teacher-assessed)."
+                        if subject == "writing"
+                        else f"scaled scores are whole numbers from {KS2_SCALED_MIN} to "
+                        f"{KS2_SCORE_MAX}."
+                    ),
+                    path=path,
+                    row=int(lines.iloc[pos]),
+                    column=column,
                 )
             score[idx] = number
         elif value.upper() in codes:
             points = codes[value.upper()]
             score[idx] = points
-            note[idx] = (f"{value.upper()}: excluded from progress in {year}"
-                         if np.isnan(points) else f"{value.upper()} = {points:g} points")
+            note[idx] = (
+                f"{value.upper()}: excluded from progress in {year}"
+                if np.isnan(points)
+                else f"{value.upper()} = {points:g} points"
+            )
         else:
             known = ", ".join(codes) or "none"
             raise InputError(
                 f"'{value}' is neither a scaled score nor a {year} {subject} outcome code "
                 f"({known}).",
-                path=path, row=int(lines.iloc[pos]), column=column,
+                path=path,
+                row=int(lines.iloc[pos]),
+                column=column,
             )
     return score, note
 
 
 def read_pupil_file(
-    path: str | Path, year: int, subject: str, *, window: str | None = None,
+    path: str | Path,
+    year: int,
+    subject: str,
+    *,
+    window: str | None = None,
     urn: str | None = None,
 ) -> pd.DataFrame:
     """One pupil CSV -> ``pupil_id, urn, window, line, file, ks1_aps, score, score_note``.
@@ -140,11 +163,13 @@ def read_pupil_file(
     if urn is not None and "urn" in raw.columns:
         raw = raw[raw["urn"] == str(urn)]
     elif "urn" in raw.columns and raw["urn"].nunique() > 1:
-        raise InputError("the file holds several schools (urn); give the report's urn.",
-                         path=path, column="urn")
+        raise InputError(
+            "the file holds several schools (urn); give the report's urn.", path=path, column="urn"
+        )
     if "window" in raw.columns:
-        windows = [_window(v, path, line) for v, line in zip(raw["window"], raw["line"],
-                                                              strict=True)]
+        windows = [
+            _window(v, path, line) for v, line in zip(raw["window"], raw["line"], strict=True)
+        ]
     elif window is not None:
         windows = [window_id(window)] * len(raw)
     else:
@@ -152,18 +177,25 @@ def read_pupil_file(
     _check_ids(raw, windows, path)
     score_col = f"ks2_{subject}"
     if score_col not in raw.columns:
-        raise InputError(f"the pupil file has no '{score_col}' column for the {subject} score.",
-                         path=path, row=1, column=score_col)
-    out = pd.DataFrame({
-        "pupil_id": raw["pupil_id"],
-        "urn": raw["urn"] if "urn" in raw.columns else (str(urn) if urn is not None else ""),
-        "window": windows,
-        "line": raw["line"],
-        "file": str(path),
-    })
+        raise InputError(
+            f"the pupil file has no '{score_col}' column for the {subject} score.",
+            path=path,
+            row=1,
+            column=score_col,
+        )
+    out = pd.DataFrame(
+        {
+            "pupil_id": raw["pupil_id"],
+            "urn": raw["urn"] if "urn" in raw.columns else (str(urn) if urn is not None else ""),
+            "window": windows,
+            "line": raw["line"],
+            "file": str(path),
+        }
+    )
     out["ks1_aps"] = _aps(raw, path)
-    out["score"], out["score_note"] = ks2_scores(raw[score_col], year, subject, path=path,
-                                                 lines=raw["line"])
+    out["score"], out["score_note"] = ks2_scores(
+        raw[score_col], year, subject, path=path, lines=raw["line"]
+    )
     for flag in FLAG_COLUMNS:
         if flag in raw.columns:
             out[flag] = _flag(raw, flag, path)
@@ -171,8 +203,12 @@ def read_pupil_file(
 
 
 def read_pupils(
-    pupils: str | Path | Mapping[str, str | Path], year: int, subject: str, *,
-    window: str, urn: str | None = None,
+    pupils: str | Path | Mapping[str, str | Path],
+    year: int,
+    subject: str,
+    *,
+    window: str,
+    urn: str | None = None,
 ) -> pd.DataFrame:
     """All windows' pupils: one path (with a window column, or for ``window``) or a mapping
     of window -> path."""
@@ -185,7 +221,9 @@ def read_pupils(
                 raise InputError(
                     f"this row is for window '{frame.loc[wrong, 'window'].iloc[0]}' but the "
                     f"file is given for '{window_id(key)}'.",
-                    path=path, row=int(frame.loc[wrong, "line"].iloc[0]), column="window",
+                    path=path,
+                    row=int(frame.loc[wrong, "line"].iloc[0]),
+                    column="window",
                 )
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
@@ -209,14 +247,20 @@ def _check_ids(raw: pd.DataFrame, windows: list[str], path: Path) -> None:
             raise InputError(
                 f"pupil_id '{value}' looks like a name; use a pseudonymous code (such as "
                 "P017) so reports never show who a pupil is.",
-                path=path, row=line, column="pupil_id",
+                path=path,
+                row=line,
+                column="pupil_id",
             )
     keyed = pd.Series(list(zip(ids, windows, strict=True)))
     dup = keyed.duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(f"pupil_id '{ids.iloc[pos]}' appears twice in the same window.",
-                         path=path, row=int(raw["line"].iloc[pos]), column="pupil_id")
+        raise InputError(
+            f"pupil_id '{ids.iloc[pos]}' appears twice in the same window.",
+            path=path,
+            row=int(raw["line"].iloc[pos]),
+            column="pupil_id",
+        )
 
 
 def _aps(raw: pd.DataFrame, path: Path) -> pd.Series:
@@ -227,23 +271,37 @@ def _aps(raw: pd.DataFrame, path: Path) -> pd.Series:
         bad = given.isna() & (raw["ks1_aps"] != "")
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"ks1_aps '{raw['ks1_aps'].iloc[pos]}' is not a number.",
-                             path=path, row=int(raw["line"].iloc[pos]), column="ks1_aps")
+            raise InputError(
+                f"ks1_aps '{raw['ks1_aps'].iloc[pos]}' is not a number.",
+                path=path,
+                row=int(raw["line"].iloc[pos]),
+                column="ks1_aps",
+            )
         aps = given.astype(float)
     present = [c for c in KS1_COLUMNS if c in raw.columns]
     if present and len(present) < 3:
         missing = [c for c in KS1_COLUMNS if c not in raw.columns]
-        raise InputError("KS1 outcomes need all three of " + ", ".join(KS1_COLUMNS)
-                         + "; missing " + ", ".join(missing) + ".", path=path, row=1,
-                         column=missing[0])
+        raise InputError(
+            "KS1 outcomes need all three of "
+            + ", ".join(KS1_COLUMNS)
+            + "; missing "
+            + ", ".join(missing)
+            + ".",
+            path=path,
+            row=1,
+            column=missing[0],
+        )
     if not present and "ks1_aps" not in raw.columns:
-        raise InputError("the pupil file has neither KS1 outcomes (ks1_reading, ks1_writing, "
-                         "ks1_maths) nor ks1_aps.", path=path, row=1)
+        raise InputError(
+            "the pupil file has neither KS1 outcomes (ks1_reading, ks1_writing, "
+            "ks1_maths) nor ks1_aps.",
+            path=path,
+            row=1,
+        )
     if present:
         todo = aps.isna()
         sub = raw[todo]
-        points = [ks1_points(sub[c], path=path, column=c, lines=sub["line"])
-                  for c in KS1_COLUMNS]
+        points = [ks1_points(sub[c], path=path, column=c, lines=sub["line"]) for c in KS1_COLUMNS]
         aps[todo] = ks1_aps(*points)
     return aps
 
@@ -253,6 +311,10 @@ def _flag(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:
     bad = ~text.isin(_TRUE | _FALSE)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"'{raw[column].iloc[pos]}' is not a yes/no flag (use 1/0, yes/no).",
-                         path=path, row=int(raw["line"].iloc[pos]), column=column)
+        raise InputError(
+            f"'{raw[column].iloc[pos]}' is not a yes/no flag (use 1/0, yes/no).",
+            path=path,
+            row=int(raw["line"].iloc[pos]),
+            column=column,
+        )
     return text.isin(_TRUE)

@@ -31,11 +31,30 @@ from ipm_analysis.focus.termly import (
 )
 from ipm_analysis.rounding import fmt
 
-PUPIL_COLUMNS = ("pupil_id", "ks1_aps", "pag", "estimate", "score", "progress",
-                 "capped_progress", "focus", "target", "points_needed")
+PUPIL_COLUMNS = (
+    "pupil_id",
+    "ks1_aps",
+    "pag",
+    "estimate",
+    "score",
+    "progress",
+    "capped_progress",
+    "focus",
+    "target",
+    "points_needed",
+)
 CHART_FILE = "termly_progress.png"
-SCHOOL_COLUMNS = ("urn", "window", "n_pupils", "n_no_ks1", "progress", "ci_low", "ci_high",
-                  "n_focus", "n_to_reach_zero")
+SCHOOL_COLUMNS = (
+    "urn",
+    "window",
+    "n_pupils",
+    "n_no_ks1",
+    "progress",
+    "ci_low",
+    "ci_high",
+    "n_focus",
+    "n_to_reach_zero",
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +87,9 @@ def score_window(pupils: pd.DataFrame, table: PagTable, subject: str) -> pd.Data
         raise InputError(
             f"KS1 APS {row['ks1_aps']:g} is outside the PAG table "
             f"({table.aps_min[0]:g}-{table.aps_max[-1]:g}).",
-            path=row["file"], row=int(row["line"]), column="ks1_aps",
+            path=row["file"],
+            row=int(row["line"]),
+            column="ks1_aps",
         )
     return add_targets(pupil_progress(pupils, table, subject))
 
@@ -155,8 +176,7 @@ def write_outputs(report: FocusReport, output_dir: str | Path) -> list[Path]:
     for name, frame in files.items():
         frame.to_csv(folder / name, index=False)
         written.append(folder / name)
-    chart = charts.termly_chart(report.termly, subject=report.subject,
-                                notes=report.pag.notes)
+    chart = charts.termly_chart(report.termly, subject=report.subject, notes=report.pag.notes)
     chart.figure.savefig(chart_path(folder), dpi=110, bbox_inches="tight")
     written.append(chart_path(folder))
     return written
@@ -195,11 +215,13 @@ def headline(report: FocusReport, title: str) -> str:
     if n_focus == 0:
         lines.append("No pupil is a focus pupil this window.")
     elif need == 0:
-        lines.append(f"{n_focus} focus pupils; the school's projected progress is already 0 or "
-                     "above.")
+        lines.append(
+            f"{n_focus} focus pupils; the school's projected progress is already 0 or above."
+        )
     elif np.isnan(need):
-        lines.append(f"{n_focus} focus pupils; even if all reach their targets the school "
-                     "stays below 0.")
+        lines.append(
+            f"{n_focus} focus pupils; even if all reach their targets the school stays below 0."
+        )
     else:
         lines.append(
             f"{n_focus} focus pupils. If the {int(need)} nearest to their targets reach them "
@@ -214,48 +236,56 @@ def headline(report: FocusReport, title: str) -> str:
 
 def _sigma_sentence(sigma: Sigma) -> str:
     if sigma.derived:
-        return (f"The interval uses a national SD of {fmt(sigma.value, 2)} **estimated** from "
-                f"published school intervals ({sigma.source}).")
+        return (
+            f"The interval uses a national SD of {fmt(sigma.value, 2)} **estimated** from "
+            f"published school intervals ({sigma.source})."
+        )
     return f"The interval uses the national SD {fmt(sigma.value, 4)} ({sigma.source})."
 
 
 def pupil_table(report: FocusReport) -> pd.DataFrame:
     """This window's pupils for the school's own report: focus pupils first, cheapest first."""
-    p = report.pupils.sort_values(["focus", "points_needed", "pupil_id"],
-                                  ascending=[False, True, True], na_position="last")
-    return pd.DataFrame({
-        "Pupil": p["pupil_id"],
-        "KS1 APS": [fmt(v, 2) for v in p["ks1_aps"]],
-        "PAG": [fmt(_num(v), 0) for v in p["pag"]],
-        "Estimate": [fmt(v, 2) for v in p["estimate"]],
-        "Score": [fmt(v, 0) for v in p["score"]],
-        "Progress": [fmt(v, 2, signed=True) for v in p["progress"]],
-        "Counted (capped)": [fmt(v, 2, signed=True) for v in p["capped_progress"]],
-        "Focus": ["focus" if f else "" for f in p["focus"]],
-        "Target": [fmt(_num(v), 0, missing="") for v in p["target"]],
-        "Points needed": [fmt(_num(v), 0, missing="") for v in p["points_needed"]],
-    }).reset_index(drop=True)
+    p = report.pupils.sort_values(
+        ["focus", "points_needed", "pupil_id"], ascending=[False, True, True], na_position="last"
+    )
+    return pd.DataFrame(
+        {
+            "Pupil": p["pupil_id"],
+            "KS1 APS": [fmt(v, 2) for v in p["ks1_aps"]],
+            "PAG": [fmt(_num(v), 0) for v in p["pag"]],
+            "Estimate": [fmt(v, 2) for v in p["estimate"]],
+            "Score": [fmt(v, 0) for v in p["score"]],
+            "Progress": [fmt(v, 2, signed=True) for v in p["progress"]],
+            "Counted (capped)": [fmt(v, 2, signed=True) for v in p["capped_progress"]],
+            "Focus": ["focus" if f else "" for f in p["focus"]],
+            "Target": [fmt(_num(v), 0, missing="") for v in p["target"]],
+            "Points needed": [fmt(_num(v), 0, missing="") for v in p["points_needed"]],
+        }
+    ).reset_index(drop=True)
 
 
 def termly_table(report: FocusReport) -> pd.DataFrame:
     """The school's projected progress and focus count per window so far."""
     t = report.termly
-    return pd.DataFrame({
-        "Window": [WINDOWS[w] for w in t["window"]],
-        "Pupils": t["n_pupils"],
-        "No KS1": t["n_no_ks1"],
-        "Progress": [fmt(v, 2, signed=True) for v in t["progress"]],
-        "95% interval": [f"{fmt(lo, 1, signed=True)} to {fmt(hi, 1, signed=True)}"
-                         for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)],
-        "Focus pupils": t["n_focus"],
-        "Targets to reach 0": [fmt(_num(v), 0) for v in t["n_to_reach_zero"]],
-    })
+    return pd.DataFrame(
+        {
+            "Window": [WINDOWS[w] for w in t["window"]],
+            "Pupils": t["n_pupils"],
+            "No KS1": t["n_no_ks1"],
+            "Progress": [fmt(v, 2, signed=True) for v in t["progress"]],
+            "95% interval": [
+                f"{fmt(lo, 1, signed=True)} to {fmt(hi, 1, signed=True)}"
+                for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+            ],
+            "Focus pupils": t["n_focus"],
+            "Targets to reach 0": [fmt(_num(v), 0) for v in t["n_to_reach_zero"]],
+        }
+    )
 
 
 def changes_table(report: FocusReport) -> pd.DataFrame:
     """Who joined and who left the focus list since the previous window."""
-    return report.changes.rename(columns={"pupil_id": "Pupil", "change": "Change",
-                                          "reason": "Why"})
+    return report.changes.rename(columns={"pupil_id": "Pupil", "change": "Change", "reason": "Why"})
 
 
 def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
@@ -268,13 +298,16 @@ def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame
         group = p[p[flag].astype(bool)]
         n, scored = len(group), int(group["capped_progress"].notna().sum())
         small = 0 < n < min_n or 0 < scored < min_n
-        rows.append({
-            "Group": {"send": "SEND", "eal": "EAL"}.get(flag, flag),
-            "Pupils": SUPPRESSED if small else str(n),
-            "Focus pupils": SUPPRESSED if small else str(int(group["focus"].sum())),
-            "Mean progress": SUPPRESSED if small
-            else fmt(group["capped_progress"].mean(), 2, signed=True),
-        })
+        rows.append(
+            {
+                "Group": {"send": "SEND", "eal": "EAL"}.get(flag, flag),
+                "Pupils": SUPPRESSED if small else str(n),
+                "Focus pupils": SUPPRESSED if small else str(int(group["focus"].sum())),
+                "Mean progress": SUPPRESSED
+                if small
+                else fmt(group["capped_progress"].mean(), 2, signed=True),
+            }
+        )
     return pd.DataFrame(rows, columns=["Group", "Pupils", "Focus pupils", "Mean progress"])
 
 

@@ -18,8 +18,33 @@ from ipm_analysis.focus.termly import WINDOWS
 SYNTHETIC_NOTE = "SYNTHETIC PAG table: invented for the example, not DfE figures"
 SYNTHETIC_URN = "999901"
 #: Lower APS bound of each synthetic PAG (24 groups, as in 2019); the top one ends at 27.
-_EDGES = (3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 16.5, 17, 17.5, 18, 18.5, 19, 19.5,
-          20, 21, 22, 24, 26, 27)
+_EDGES = (
+    3,
+    5,
+    7,
+    8,
+    9,
+    10,
+    11,
+    12,
+    13,
+    14,
+    15,
+    16,
+    16.5,
+    17,
+    17.5,
+    18,
+    18.5,
+    19,
+    19.5,
+    20,
+    21,
+    22,
+    24,
+    26,
+    27,
+)
 #: How far below their July score a pupil's practice paper is, per window (synthetic).
 _DRIFT = {"october": 6, "december-january": 4, "march-april": 2, "july": 0}
 _LEVELS = ("W", "1", "2c", "2b", "2a", "3", "4")
@@ -32,15 +57,17 @@ def synthetic_pag_table(year: int = 2019) -> pd.DataFrame:
     hi = np.array(_EDGES[1:], dtype=float)
     mid = (lo + hi) / 2
     maths = 121 - 55 * np.exp(-(mid - 3) / 10)
-    table = pd.DataFrame({
-        "year": year,
-        "pag": np.arange(1, len(lo) + 1),
-        "ks1_aps_min": lo,
-        "ks1_aps_max": hi,
-        "est_reading": np.round(maths - 1.0, 2),
-        "est_writing": np.round(np.minimum(maths - 2.0, 112.0), 2),
-        "est_maths": np.round(maths, 2),
-    })
+    table = pd.DataFrame(
+        {
+            "year": year,
+            "pag": np.arange(1, len(lo) + 1),
+            "ks1_aps_min": lo,
+            "ks1_aps_max": hi,
+            "est_reading": np.round(maths - 1.0, 2),
+            "est_writing": np.round(np.minimum(maths - 2.0, 112.0), 2),
+            "est_maths": np.round(maths, 2),
+        }
+    )
     if year >= 2018:
         floor = -(14 + 12 * np.exp(-(mid - 3) / 6))
         table["min_reading"] = np.round(floor - 1.5, 2)
@@ -61,16 +88,18 @@ def synthetic_pupils(seed: int = 5, n: int = 28, year: int = 2019) -> dict[str, 
     index = np.searchsorted(table["ks1_aps_min"].to_numpy(), aps, side="right") - 1
     estimate = table["est_maths"].to_numpy()[index]
     final = np.clip(np.round(estimate + rng.normal(-0.8, 5.4, len(ids))), 80, 120)
-    base = pd.DataFrame({
-        "pupil_id": ids,
-        "urn": SYNTHETIC_URN,
-        "ks1_reading": outcomes[:, 0],
-        "ks1_writing": outcomes[:, 1],
-        "ks1_maths": outcomes[:, 2],
-        "disadvantaged": rng.choice(["yes", "no"], len(ids), p=[0.3, 0.7]),
-        "send": rng.choice(["yes", "no"], len(ids), p=[0.15, 0.85]),
-        "eal": rng.choice(["yes", "no"], len(ids), p=[0.1, 0.9]),
-    })
+    base = pd.DataFrame(
+        {
+            "pupil_id": ids,
+            "urn": SYNTHETIC_URN,
+            "ks1_reading": outcomes[:, 0],
+            "ks1_writing": outcomes[:, 1],
+            "ks1_maths": outcomes[:, 2],
+            "disadvantaged": rng.choice(["yes", "no"], len(ids), p=[0.3, 0.7]),
+            "send": rng.choice(["yes", "no"], len(ids), p=[0.15, 0.85]),
+            "eal": rng.choice(["yes", "no"], len(ids), p=[0.1, 0.9]),
+        }
+    )
     base.loc[[3, 11], ["ks1_reading", "ks1_writing", "ks1_maths"]] = ""  # no KS1 (arrived)
     frames = {}
     for window, drift in _DRIFT.items():
@@ -82,8 +111,20 @@ def synthetic_pupils(seed: int = 5, n: int = 28, year: int = 2019) -> dict[str, 
             frame = frame.iloc[:-2]
         if window in ("march-april", "july"):  # one pupil leaves in the spring
             frame = frame[frame["pupil_id"] != ids[8]]
-        frames[window] = frame[["pupil_id", "urn", "window", "ks1_reading", "ks1_writing",
-                                "ks1_maths", "ks2_maths", "disadvantaged", "send", "eal"]]
+        frames[window] = frame[
+            [
+                "pupil_id",
+                "urn",
+                "window",
+                "ks1_reading",
+                "ks1_writing",
+                "ks1_maths",
+                "ks2_maths",
+                "disadvantaged",
+                "send",
+                "eal",
+            ]
+        ]
     return frames
 
 

@@ -31,9 +31,7 @@ def add_targets(scored: pd.DataFrame) -> pd.DataFrame:
     focus = (out["progress"] < 0).fillna(False).astype(bool)
     target = target_score(out["estimate"].to_numpy(dtype=float))
     out["focus"] = focus
-    out["target"] = pd.array(np.where(focus & ~np.isnan(target), target, np.nan)).astype(
-        "Int64"
-    )
+    out["target"] = pd.array(np.where(focus & ~np.isnan(target), target, np.nan)).astype("Int64")
     out["points_needed"] = (out["target"].astype("Float64") - out["score"]).astype("Int64")
     return out
 
@@ -53,9 +51,7 @@ def n_to_reach_zero(pupils: pd.DataFrame) -> float:
     if total >= 0:
         return 0
     focus = scored[scored["focus"] & scored["target"].notna()].copy()
-    focus["gain"] = (
-        focus["target"].astype(float) - focus["estimate"] - focus["capped_progress"]
-    )
+    focus["gain"] = focus["target"].astype(float) - focus["estimate"] - focus["capped_progress"]
     focus = focus.sort_values(["points_needed", "pupil_id"], kind="stable")
     reached = total + np.cumsum(focus["gain"].to_numpy(dtype=float))
     enough = np.flatnonzero(reached >= -1e-9)

@@ -44,9 +44,7 @@ def window_id(text: object) -> str:
     key = re.sub(r"[\s/_]+", "-", str(text).strip().lower())
     key = _ALIASES.get(key, key)
     if key not in WINDOWS:
-        raise InputError(
-            f"'{text}' is not a window; use one of: {', '.join(WINDOWS)}."
-        )
+        raise InputError(f"'{text}' is not a window; use one of: {', '.join(WINDOWS)}.")
     return key
 
 
