@@ -1,0 +1,129 @@
+"""The focus report's params YAML, resolved and validated into papermill parameters.
+
+Keys: ``report_id``, ``title``, ``pupils`` (a CSV, or a mapping window -> CSV), ``pag_table``,
+``ks2_year``, ``window``; optional ``subject`` (maths), ``urn``, ``min_n`` (3) and
+``performance_table`` (a KS2 performance table to estimate sigma when it is not packaged).
+Relative paths resolve against the params file's folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ipm_analysis.errors import InputError
+from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
+from ipm_analysis.focus.sigma import packaged_sigma
+from ipm_analysis.focus.termly import DEFAULT_MIN_N, window_id
+
+#: KS2 years whose KS1 was assessed in levels (the packaged KS1 points).
+SUPPORTED_YEARS = (2016, 2017, 2018, 2019)
+REQUIRED = ("report_id", "title", "pupils", "pag_table", "ks2_year", "window")
+OPTIONAL = ("subject", "urn", "min_n", "performance_table")
+_REPORT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def load_focus_params(path: str | Path) -> dict[str, Any]:
+    """Read ``path`` and return plain, JSON-serialisable papermill parameters.
+
+    Paths come back absolute; ``window`` canonical; ``urn`` a string or None. Raises
+    :class:`InputError` naming the file and key for anything missing, unknown or invalid.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the params file does not exist.", path=path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputError(f"the params file is not valid YAML: {exc}", path=path) from None
+    if not isinstance(data, dict):
+        raise InputError("the params file should be a mapping of keys to values.", path=path)
+    missing = [k for k in REQUIRED if data.get(k) in (None, "")]
+    if missing:
+        raise InputError("missing " + ", ".join(missing) + ".", path=path, column=missing[0])
+    unknown = [k for k in data if k not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise InputError(
+            f"unknown key '{unknown[0]}'; focus params take: "
+            + ", ".join(REQUIRED + OPTIONAL)
+            + ".",
+            path=path,
+            column=unknown[0],
+        )
+    base = path.parent
+
+    def bad(key: str, why: str) -> InputError:
+        return InputError(why, path=path, column=key)
+
+    report_id = str(data["report_id"])
+    if not _REPORT_ID.match(report_id):
+        raise bad("report_id", f"'{report_id}' should be letters, digits, '-', '_' or '.'.")
+    title = data["title"]
+    if not isinstance(title, str) or not title.strip():
+        raise bad("title", "the title should be text.")
+    year = data["ks2_year"]
+    if not isinstance(year, int) or isinstance(year, bool) or year not in SUPPORTED_YEARS:
+        raise bad(
+            "ks2_year",
+            f"'{year}' is not supported; focus reports use levels-era KS1 points, for KS2 "
+            f"years {', '.join(map(str, SUPPORTED_YEARS))}.",
+        )
+    subject = str(data.get("subject") or "maths")
+    if subject not in SUBJECT_NAMES:
+        raise bad("subject", f"'{subject}' is not a subject; use {', '.join(SUBJECT_NAMES)}.")
+    try:
+        window = window_id(data["window"])
+    except InputError as exc:
+        raise bad("window", exc.message) from None
+    pupils = data["pupils"]
+    if isinstance(pupils, dict):
+        resolved: str | dict[str, str] = {}
+        for key, value in pupils.items():
+            try:
+                key_window = window_id(key)
+            except InputError as exc:
+                raise bad("pupils", exc.message) from None
+            resolved[key_window] = _file(base, value, path, "pupils")
+        if window not in resolved:
+            raise bad("pupils", f"no pupil file is given for the report's window '{window}'.")
+    else:
+        resolved = _file(base, pupils, path, "pupils")
+    min_n = data.get("min_n", DEFAULT_MIN_N)
+    if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
+        raise bad("min_n", f"'{min_n}' should be a whole number of at least 1.")
+    urn = data.get("urn")
+    performance_table = data.get("performance_table")
+    if performance_table is not None:
+        performance_table = _file(base, performance_table, path, "performance_table")
+    elif packaged_sigma(year, subject) is None:
+        raise bad(
+            "performance_table",
+            f"the national SD of {subject} progress for {year} is not packaged; give that "
+            "year's KS2 performance table (performance_table) so it can be estimated.",
+        )
+    return {
+        "report_id": report_id,
+        "title": title.strip(),
+        "pupils": resolved,
+        "pag_table": _file(base, data["pag_table"], path, "pag_table"),
+        "ks2_year": int(year),
+        "window": window,
+        "subject": subject,
+        "urn": None if urn is None else str(urn),
+        "min_n": int(min_n),
+        "performance_table": performance_table,
+    }
+
+
+def _file(base: Path, value: object, params_path: Path, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{value}' should be a file path.", path=params_path, column=key)
+    resolved = (base / value).resolve()
+    if not resolved.is_file():
+        raise InputError(
+            f"'{value}' does not exist (looked for {resolved}).", path=params_path, column=key
+        )
+    return str(resolved)

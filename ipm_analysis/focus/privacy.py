@@ -1,0 +1,81 @@
+"""The privacy scan: does any output put a pupil's id next to their other input values?
+
+Reports may show the pseudonymous ``pupil_id`` and the figures computed from a pupil's score,
+never their flags (disadvantaged, SEND, EAL) or KS1 outcome codes at pupil level. The scan
+splits every output file into records (CSV lines, table rows) and cells, and reports a record
+that holds a pupil's id together with one of that pupil's non-numeric input values, and any
+CSV header naming a pupil-level input column that should not be output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+#: Input columns an output may carry (identifiers of the row, or its modelled figures).
+SHOWN_INPUT_COLUMNS = (
+    "pupil_id",
+    "urn",
+    "window",
+    "ks1_aps",
+    "ks2_reading",
+    "ks2_writing",
+    "ks2_maths",
+)
+_TAG = re.compile(r"<[^>]+>")
+_CELL_SPLIT = re.compile(r"[|,\t\"]+")
+
+
+def _output_text(path: Path) -> str:
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        parts = []
+        for cell in nb.get("cells", []):
+            for out in cell.get("outputs", []):
+                parts.append("".join(out.get("text", [])))
+                for value in out.get("data", {}).values():
+                    parts.append("".join(value) if isinstance(value, list) else str(value))
+        return "\n".join(parts)
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
+def _records(text: str) -> list[list[str]]:
+    text = text.replace("</tr>", "\n")
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in _CELL_SPLIT.split(_TAG.sub("|", line))]
+        cells = [c for c in cells if c]
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def scan_outputs(output_dir: str | Path, pupil_files: list[str | Path]) -> list[str]:
+    """Findings (empty when clean) for every file under ``output_dir``."""
+    inputs = pd.concat(
+        [pd.read_csv(p, dtype=str, keep_default_na=False) for p in pupil_files],
+        ignore_index=True,
+    )
+    private_columns = [c for c in inputs.columns if c not in SHOWN_INPUT_COLUMNS]
+    private: dict[str, set[str]] = {}
+    for _, row in inputs.iterrows():
+        values = {str(row[c]).strip().lower() for c in private_columns}
+        values = {v for v in values if v and not re.fullmatch(r"[-+.\d]+", v)}
+        private.setdefault(str(row["pupil_id"]), set()).update(values)
+    findings = []
+    for path in sorted(Path(output_dir).rglob("*")):
+        if not path.is_file():
+            continue
+        records = _records(_output_text(path))
+        if path.suffix == ".csv" and records:
+            leaked = [c for c in records[0] if c in private_columns]
+            findings += [f"{path.name}: column '{c}' is pupil-level input" for c in leaked]
+        for record in records:
+            lowered = {c.lower() for c in record}
+            for pupil_id in set(record) & private.keys():
+                for value in sorted(private[pupil_id] & lowered):
+                    findings.append(f"{path.name}: '{value}' next to pupil {pupil_id}")
+    return findings

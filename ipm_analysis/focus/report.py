@@ -1,0 +1,315 @@
+"""One school's focus report for one window: build it, write its files, and say it in words.
+
+The notebook only calls these. Files written to ``output_dir``: ``pupils.csv`` (this window's
+pupils), ``school.csv`` (this window's school row), ``termly.csv`` (one row per window so far),
+``focus_changes.csv`` (joined/left), and ``termly_progress.png``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ipm_analysis.errors import InputError
+from ipm_analysis.focus import charts
+from ipm_analysis.focus.prior_attainment import PagTable, load_pag_table
+from ipm_analysis.focus.pupil_progress import SchoolProgress, pupil_progress, school_progress
+from ipm_analysis.focus.pupils import FLAG_COLUMNS, read_pupils
+from ipm_analysis.focus.sigma import Sigma, resolve_sigma
+from ipm_analysis.focus.targets import add_targets, n_to_reach_zero
+from ipm_analysis.focus.termly import (
+    DEFAULT_MIN_N,
+    SUPPRESSED,
+    WINDOWS,
+    focus_changes,
+    window_id,
+    windows_up_to,
+)
+from ipm_analysis.rounding import fmt
+
+PUPIL_COLUMNS = (
+    "pupil_id",
+    "ks1_aps",
+    "pag",
+    "estimate",
+    "score",
+    "progress",
+    "capped_progress",
+    "focus",
+    "target",
+    "points_needed",
+)
+CHART_FILE = "termly_progress.png"
+SCHOOL_COLUMNS = (
+    "urn",
+    "window",
+    "n_pupils",
+    "n_no_ks1",
+    "progress",
+    "ci_low",
+    "ci_high",
+    "n_focus",
+    "n_to_reach_zero",
+)
+
+
+@dataclass(frozen=True)
+class FocusReport:
+    """Everything one school's report for one window shows."""
+
+    subject: str
+    year: int
+    window: str
+    urn: str
+    pupils: pd.DataFrame  # this window's pupils, scored, with targets
+    termly: pd.DataFrame  # SCHOOL_COLUMNS, one row per window so far
+    changes: pd.DataFrame  # joined/left since the previous window
+    school: SchoolProgress
+    sigma: Sigma
+    pag: PagTable
+
+    @property
+    def school_row(self) -> pd.DataFrame:
+        return self.termly[self.termly["window"] == self.window].reset_index(drop=True)
+
+
+def score_window(pupils: pd.DataFrame, table: PagTable, subject: str) -> pd.DataFrame:
+    """One window's pupils -> progress, capping, focus and targets (see ``PUPIL_COLUMNS``)."""
+    off = pupils["ks1_aps"].notna() & ~pupils["ks1_aps"].between(
+        table.aps_min[0], table.aps_max[-1]
+    )
+    if off.any():
+        row = pupils[off].iloc[0]
+        raise InputError(
+            f"KS1 APS {row['ks1_aps']:g} is outside the PAG table "
+            f"({table.aps_min[0]:g}-{table.aps_max[-1]:g}).",
+            path=row["file"],
+            row=int(row["line"]),
+            column="ks1_aps",
+        )
+    return add_targets(pupil_progress(pupils, table, subject))
+
+
+def school_summary(scored: pd.DataFrame, urn: str, window: str, sigma: float) -> dict:
+    """The ``school.csv`` row for one window's scored pupils."""
+    result = school_progress(scored["capped_progress"], sigma)
+    return {
+        "urn": urn,
+        "window": window,
+        "n_pupils": int(len(scored)),
+        "n_no_ks1": int(scored["ks1_aps"].isna().sum()),
+        "progress": result.progress,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "n_focus": int(scored["focus"].sum()),
+        "n_to_reach_zero": n_to_reach_zero(scored),
+    }
+
+
+def build_focus_report(
+    pupils: str | Mapping[str, str],
+    pag_table: str,
+    ks2_year: int,
+    window: str,
+    subject: str = "maths",
+    urn: str | None = None,
+    performance_table: str | None = None,
+) -> FocusReport:
+    """Read the inputs and score every window from October up to ``window``."""
+    window = window_id(window)
+    table = load_pag_table(pag_table, ks2_year)
+    sigma = resolve_sigma(ks2_year, subject, performance_table)
+    frame = read_pupils(pupils, ks2_year, subject, window=window, urn=urn)
+    if urn is None:
+        found = sorted(set(frame["urn"]) - {""})
+        urn = found[0] if len(found) == 1 else ""
+    scored = {}
+    rows = []
+    for key in windows_up_to(window):
+        part = frame[frame["window"] == key]
+        if part.empty:
+            continue
+        scored[key] = score_window(part.reset_index(drop=True), table, subject)
+        rows.append(school_summary(scored[key], str(urn), key, sigma.value))
+    if window not in scored:
+        raise InputError(f"no pupils are given for the window '{window}'.")
+    earlier = [k for k in scored if k != window]
+    changes = focus_changes(scored[earlier[-1]] if earlier else None, scored[window])
+    current = scored[window]
+    return FocusReport(
+        subject=subject,
+        year=int(ks2_year),
+        window=window,
+        urn=str(urn),
+        pupils=current,
+        termly=pd.DataFrame(rows, columns=list(SCHOOL_COLUMNS)),
+        changes=changes,
+        school=school_progress(current["capped_progress"], sigma.value),
+        sigma=sigma,
+        pag=table,
+    )
+
+
+def pupil_output(report: FocusReport) -> pd.DataFrame:
+    """``pupils.csv``: the fixed columns first, then the score note and the PAG table's label."""
+    out = report.pupils.loc[:, list(PUPIL_COLUMNS)].copy()
+    out["score_note"] = report.pupils["score_note"]
+    out["pag_table_note"] = "; ".join(report.pag.notes)
+    return out
+
+
+def write_outputs(report: FocusReport, output_dir: str | Path) -> list[Path]:
+    """Write the report's CSVs and chart into ``output_dir``; return the paths written."""
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "pupils.csv": pupil_output(report),
+        "school.csv": report.school_row,
+        "termly.csv": report.termly,
+        "focus_changes.csv": report.changes,
+    }
+    written = []
+    for name, frame in files.items():
+        frame.to_csv(folder / name, index=False)
+        written.append(folder / name)
+    chart = charts.termly_chart(report.termly, subject=report.subject, notes=report.pag.notes)
+    chart.figure.savefig(chart_path(folder), dpi=110, bbox_inches="tight")
+    written.append(chart_path(folder))
+    return written
+
+
+def chart_path(output_dir: str | Path) -> Path:
+    """Where ``write_outputs`` puts the termly chart."""
+    return Path(output_dir) / CHART_FILE
+
+
+def chart_alt_text(report: FocusReport) -> str:
+    """The chart's finding in words (for readers who cannot see it)."""
+    return "*Chart:* " + charts.termly_chart(report.termly, subject=report.subject).alt_text
+
+
+# --- words and tables for readers (every figure through fmt) ---------------------------------
+
+
+def headline(report: FocusReport, title: str) -> str:
+    """The report's opening, as Markdown."""
+    s = report.school
+    label = WINDOWS[report.window]
+    row = report.school_row.iloc[0]
+    lines = [f"# {title}", ""]
+    for note in report.pag.notes:
+        lines += [f"> **{note}**", ""]
+    lines.append(
+        f"**{label} {report.year - 1}/{str(report.year)[-2:]}, {report.subject}.** "
+        f"{s.n_scored} of {s.n_pupils} pupils have a KS1 starting point and a score. "
+        f"Projected progress is **{fmt(s.progress, 2, signed=True)}** (95% interval "
+        f"{fmt(s.ci_low, 1, signed=True)} to {fmt(s.ci_high, 1, signed=True)}): "
+        f"{s.significance}."
+    )
+    n_focus = int(row["n_focus"])
+    need = row["n_to_reach_zero"]
+    if n_focus == 0:
+        lines.append("No pupil is a focus pupil this window.")
+    elif need == 0:
+        lines.append(
+            f"{n_focus} focus pupils; the school's projected progress is already 0 or above."
+        )
+    elif np.isnan(need):
+        lines.append(
+            f"{n_focus} focus pupils; even if all reach their targets the school stays below 0."
+        )
+    else:
+        lines.append(
+            f"{n_focus} focus pupils. If the {int(need)} nearest to their targets reach them "
+            f"(fewest points first), projected progress reaches 0 or above."
+        )
+    n_no_ks1 = int(row["n_no_ks1"])
+    if n_no_ks1:
+        lines.append(f"{n_no_ks1} pupils have no KS1 result: they are listed, not scored.")
+    lines += ["", _sigma_sentence(report.sigma)]
+    return "\n".join(lines)
+
+
+def _sigma_sentence(sigma: Sigma) -> str:
+    if sigma.derived:
+        return (
+            f"The interval uses a national SD of {fmt(sigma.value, 2)} **estimated** from "
+            f"published school intervals ({sigma.source})."
+        )
+    return f"The interval uses the national SD {fmt(sigma.value, 4)} ({sigma.source})."
+
+
+def pupil_table(report: FocusReport) -> pd.DataFrame:
+    """This window's pupils for the school's own report: focus pupils first, cheapest first."""
+    p = report.pupils.sort_values(
+        ["focus", "points_needed", "pupil_id"], ascending=[False, True, True], na_position="last"
+    )
+    return pd.DataFrame(
+        {
+            "Pupil": p["pupil_id"],
+            "KS1 APS": [fmt(v, 2) for v in p["ks1_aps"]],
+            "PAG": [fmt(_num(v), 0) for v in p["pag"]],
+            "Estimate": [fmt(v, 2) for v in p["estimate"]],
+            "Score": [fmt(v, 0) for v in p["score"]],
+            "Progress": [fmt(v, 2, signed=True) for v in p["progress"]],
+            "Counted (capped)": [fmt(v, 2, signed=True) for v in p["capped_progress"]],
+            "Focus": ["focus" if f else "" for f in p["focus"]],
+            "Target": [fmt(_num(v), 0, missing="") for v in p["target"]],
+            "Points needed": [fmt(_num(v), 0, missing="") for v in p["points_needed"]],
+        }
+    ).reset_index(drop=True)
+
+
+def termly_table(report: FocusReport) -> pd.DataFrame:
+    """The school's projected progress and focus count per window so far."""
+    t = report.termly
+    return pd.DataFrame(
+        {
+            "Window": [WINDOWS[w] for w in t["window"]],
+            "Pupils": t["n_pupils"],
+            "No KS1": t["n_no_ks1"],
+            "Progress": [fmt(v, 2, signed=True) for v in t["progress"]],
+            "95% interval": [
+                f"{fmt(lo, 1, signed=True)} to {fmt(hi, 1, signed=True)}"
+                for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
+            ],
+            "Focus pupils": t["n_focus"],
+            "Targets to reach 0": [fmt(_num(v), 0) for v in t["n_to_reach_zero"]],
+        }
+    )
+
+
+def changes_table(report: FocusReport) -> pd.DataFrame:
+    """Who joined and who left the focus list since the previous window."""
+    return report.changes.rename(columns={"pupil_id": "Pupil", "change": "Change", "reason": "Why"})
+
+
+def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+    """Focus pupils by flag (disadvantaged, SEND, EAL); groups under ``min_n`` show 'c'."""
+    p = report.pupils
+    rows = []
+    for flag in FLAG_COLUMNS:
+        if flag not in p.columns:
+            continue
+        group = p[p[flag].astype(bool)]
+        n, scored = len(group), int(group["capped_progress"].notna().sum())
+        small = 0 < n < min_n or 0 < scored < min_n
+        rows.append(
+            {
+                "Group": {"send": "SEND", "eal": "EAL"}.get(flag, flag),
+                "Pupils": SUPPRESSED if small else str(n),
+                "Focus pupils": SUPPRESSED if small else str(int(group["focus"].sum())),
+                "Mean progress": SUPPRESSED
+                if small
+                else fmt(group["capped_progress"].mean(), 2, signed=True),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Group", "Pupils", "Focus pupils", "Mean progress"])
+
+
+def _num(value: object) -> float:
+    return np.nan if value is None or value is pd.NA else float(value)

@@ -1,0 +1,121 @@
+"""The four termly windows, who joined and left the focus list, and programme aggregates.
+
+Windows follow the adviser visits: October, December/January, March/April, July. Programme
+figures are aggregates over schools, never pupil rows, with counts below ``min_n`` suppressed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ipm_analysis.errors import InputError
+from ipm_analysis.rounding import fmt
+
+#: Window id -> label, in the order of the school year.
+WINDOWS: dict[str, str] = {
+    "october": "October",
+    "december-january": "December/January",
+    "march-april": "March/April",
+    "july": "July",
+}
+_ALIASES = {
+    "oct": "october",
+    "dec": "december-january",
+    "december": "december-january",
+    "jan": "december-january",
+    "january": "december-january",
+    "dec-jan": "december-january",
+    "mar": "march-april",
+    "march": "march-april",
+    "apr": "march-april",
+    "april": "march-april",
+    "mar-apr": "march-april",
+    "jul": "july",
+}
+#: Shown in place of a suppressed small number.
+SUPPRESSED = "c"
+DEFAULT_MIN_N = 3
+
+
+def window_id(text: object) -> str:
+    """Canonical window id for ``'December/January'``, ``'dec'``, ``'march-april'`` and so on."""
+    key = re.sub(r"[\s/_]+", "-", str(text).strip().lower())
+    key = _ALIASES.get(key, key)
+    if key not in WINDOWS:
+        raise InputError(f"'{text}' is not a window; use one of: {', '.join(WINDOWS)}.")
+    return key
+
+
+def window_order(window: str) -> int:
+    """Position of a window in the school year (0 = October)."""
+    return list(WINDOWS).index(window_id(window))
+
+
+def windows_up_to(window: str) -> list[str]:
+    """The windows from October up to and including ``window``."""
+    return list(WINDOWS)[: window_order(window) + 1]
+
+
+def focus_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.DataFrame:
+    """Who ``joined`` and who ``left`` the focus list since the previous window.
+
+    Both frames hold ``pupil_id`` and ``focus``. A pupil who left the school is reported as
+    left the list too (``reason``: no longer on roll). Returns ``pupil_id, change, reason``.
+    """
+    columns = ["pupil_id", "change", "reason"]
+    if previous is None:
+        return pd.DataFrame(columns=columns)
+    before = set(previous.loc[previous["focus"], "pupil_id"])
+    now = set(current.loc[current["focus"], "pupil_id"])
+    on_roll = set(current["pupil_id"])
+    rows = [(p, "joined", "projected progress now below 0") for p in sorted(now - before)]
+    for p in sorted(before - now):
+        reason = "projected progress now 0 or above" if p in on_roll else "no longer on roll"
+        rows.append((p, "left", reason))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def suppress(counts: pd.Series, min_n: int = DEFAULT_MIN_N) -> pd.Series:
+    """Counts as text with any value from 1 to ``min_n - 1`` shown as ``'c'``."""
+    values = counts.astype("Int64")
+    small = (values > 0) & (values < min_n)
+    text = values.astype("string").fillna("-")
+    return text.mask(small.fillna(False), SUPPRESSED)
+
+
+def programme_summary(schools: pd.DataFrame, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+    """Per window, as text ready to publish: schools, pupils, focus pupils, share and mean.
+
+    ``schools`` holds one row per school and window as in ``school.csv``. The mean is of school
+    scores (each school counts once). Counts from 1 to ``min_n - 1`` show as ``'c'``; so do the
+    share (when its count is hidden) and the mean (when there are fewer than ``min_n`` schools
+    or pupils). No pupil rows go in.
+    """
+    ordered = schools.assign(order=schools["window"].map(window_order)).sort_values("order")
+    grouped = ordered.groupby("window", sort=False)
+    out = pd.DataFrame(
+        {
+            "n_schools": grouped["urn"].nunique(),
+            "n_pupils": grouped["n_pupils"].sum(),
+            "n_focus": grouped["n_focus"].sum(),
+            "mean_progress": grouped["progress"].mean(),
+        }
+    )
+    share = out["n_focus"] / out["n_pupils"].where(out["n_pupils"] > 0)
+    small = (out["n_schools"] < min_n) | (out["n_pupils"] < min_n)
+    shown = pd.DataFrame(index=out.index)
+    shown["n_schools"] = suppress(out["n_schools"], min_n)
+    shown["n_pupils"] = suppress(out["n_pupils"], min_n)
+    shown["n_focus"] = suppress(out["n_focus"], min_n)
+    hidden_focus = small | ((out["n_focus"] > 0) & (out["n_focus"] < min_n))
+    shown["share_focus_pct"] = [
+        SUPPRESSED if hide else fmt(100 * value, 1)
+        for hide, value in zip(hidden_focus, share, strict=True)
+    ]
+    shown["mean_progress"] = [
+        SUPPRESSED if hide else fmt(value, 2, signed=True)
+        for hide, value in zip(small, out["mean_progress"], strict=True)
+    ]
+    return shown.reset_index()

@@ -1,0 +1,108 @@
+"""End to end: run notebooks/focus_pupils.ipynb with papermill on the SYNTHETIC example."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import papermill
+import pytest
+from traitlets.config import Config
+
+from ipm_analysis.focus.params import load_focus_params
+from ipm_analysis.focus.privacy import scan_outputs
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "focus_pupils.ipynb"
+PUPIL_COLUMNS = [
+    "pupil_id",
+    "ks1_aps",
+    "pag",
+    "estimate",
+    "score",
+    "progress",
+    "capped_progress",
+    "focus",
+    "target",
+    "points_needed",
+]
+SCHOOL_COLUMNS = [
+    "urn",
+    "window",
+    "n_pupils",
+    "n_no_ks1",
+    "progress",
+    "ci_low",
+    "ci_high",
+    "n_focus",
+    "n_to_reach_zero",
+]
+
+
+def test_notebook_is_committed_clean():
+    nb = json.loads(NOTEBOOK.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert sum("parameters" in c["metadata"].get("tags", []) for c in code) == 1
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("focus") / "report"
+    params = load_focus_params(ROOT / "params" / "focus_example.yaml")
+    params["output_dir"] = str(out)
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(out.parent / "report.ipynb"),
+        parameters=params,
+        kernel_name="python3",
+        progress_bar=False,
+        config=Config({"KernelManager": {"transport": "ipc"}}),
+    )
+    (out.parent / "report.ipynb").rename(out / "report.ipynb")
+    return out, params
+
+
+@pytest.mark.e2e
+def test_outputs_written_with_their_columns(executed):
+    out, _ = executed
+    pupils = pd.read_csv(out / "pupils.csv", dtype={"pupil_id": str})
+    assert list(pupils.columns[: len(PUPIL_COLUMNS)]) == PUPIL_COLUMNS
+    school = pd.read_csv(out / "school.csv", dtype={"urn": str})
+    assert list(school.columns) == SCHOOL_COLUMNS
+    row = school.iloc[0]
+    assert (row["urn"], row["window"]) == ("999901", "july")
+    assert row["n_pupils"] == len(pupils) and row["n_no_ks1"] == pupils["ks1_aps"].isna().sum()
+    assert row["n_focus"] == pupils["focus"].sum()
+    assert row["progress"] == pytest.approx(pupils["capped_progress"].mean())
+    assert (out / "termly_progress.png").stat().st_size > 1000
+    assert pd.read_csv(out / "termly.csv")["window"].tolist() == [
+        "october",
+        "december-january",
+        "march-april",
+        "july",
+    ]
+    assert pupils["pag_table_note"].str.contains("SYNTHETIC").all()
+
+
+@pytest.mark.e2e
+def test_privacy_scan_of_every_output(executed):
+    out, params = executed
+    files = sorted(out.iterdir())
+    assert {p.name for p in files} >= {"pupils.csv", "school.csv", "report.ipynb"}
+    assert scan_outputs(out, list(params["pupils"].values())) == []
+
+
+def test_privacy_scan_finds_a_leak(tmp_path):
+    pupils = tmp_path / "in.csv"
+    pupils.write_text("pupil_id,ks1_reading,ks2_maths,disadvantaged\nP01,2b,104,yes\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ok.csv").write_text("pupil_id,score,focus\nP01,104,True\n")
+    assert scan_outputs(out, [pupils]) == []
+    (out / "leak.html").write_text("<tr><td>P01</td><td>104</td><td>2b</td></tr>")
+    (out / "leak.csv").write_text("pupil_id,disadvantaged\nP01,yes\n")
+    assert scan_outputs(out, [pupils]) == [
+        "leak.csv: column 'disadvantaged' is pupil-level input",
+        "leak.csv: 'yes' next to pupil P01",
+        "leak.html: '2b' next to pupil P01",
+    ]

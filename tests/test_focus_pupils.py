@@ -1,0 +1,100 @@
+import math
+
+import pytest
+from focus_fixtures import write_csv
+
+from ipm_analysis.errors import InputError
+from ipm_analysis.focus.pupils import read_pupil_file, read_pupils
+
+HEAD = "pupil_id,ks1_reading,ks1_writing,ks1_maths,ks2_maths"
+
+
+def _read(tmp_path, text, year=2019, **kw):
+    return read_pupil_file(
+        write_csv(tmp_path, "p.csv", text), year, "maths", window=kw.pop("window", "july"), **kw
+    )
+
+
+@pytest.mark.parametrize(
+    "column", ["name", "first_name", "Surname", "pupil name", "FullName", "UPN", "forename"]
+)
+def test_name_like_columns_refused_with_the_reason(tmp_path, column):
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, f"{HEAD},{column}\nP1,2b,2b,2b,104,x\n")
+    assert err.value.column == column and err.value.row == 1
+    assert "looks like a name" in err.value.message and "pseudonymous" in err.value.message
+
+
+def test_unknown_columns_refused(tmp_path):
+    with pytest.raises(InputError, match="unknown column 'notes'"):
+        _read(tmp_path, f"{HEAD},notes\nP1,2b,2b,2b,104,x\n")
+
+
+def test_name_like_ids_refused(tmp_path):
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, f"{HEAD}\nP1,2b,2b,2b,104\nJane Smith,2b,2b,2b,104\n")
+    assert (err.value.row, err.value.column) == (3, "pupil_id")
+
+
+def test_aps_scores_and_nominal_codes(tmp_path):
+    frame = _read(
+        tmp_path,
+        f"{HEAD},ks1_aps\nP1,2b,2b,2b,104,\nP2,3,2c,2a,BLW,\nP3,P4,P4,P4,PK4,6.5\nP4,,,,,\n",
+    )
+    assert frame["ks1_aps"].tolist()[:3] == [15.0, 17.0, 6.5]
+    assert math.isnan(frame["ks1_aps"].iloc[3])
+    assert frame["score"].tolist()[:3] == [104.0, 62.0, 73.0]  # 2019: BLW 62, PK4 73
+    assert frame["score_note"].tolist() == [
+        "",
+        "BLW = 62 points",
+        "PK4 = 73 points",
+        "no score yet",
+    ]
+    assert frame["window"].unique().tolist() == ["july"]
+
+
+def test_2016_n_is_excluded(tmp_path):
+    frame = _read(tmp_path, f"{HEAD}\nP1,2b,2b,2b,N\n", year=2016)
+    assert math.isnan(frame["score"].iloc[0])
+    assert "excluded" in frame["score_note"].iloc[0]
+
+
+@pytest.mark.parametrize("score", ["104.5", "79", "121", "PK9"])
+def test_bad_scores_named(tmp_path, score):
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, f"{HEAD}\nP1,2b,2b,2b,104\nP2,2b,2b,2b,{score}\n")
+    assert (err.value.row, err.value.column) == (3, "ks2_maths")
+
+
+def test_duplicates_and_p_scales_without_aps(tmp_path):
+    with pytest.raises(InputError, match="twice"):
+        _read(tmp_path, f"{HEAD}\nP1,2b,2b,2b,104\nP1,2b,2b,2b,104\n")
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, f"{HEAD}\nP1,P5,2b,2b,104\n")
+    assert err.value.column == "ks1_reading" and "ks1_aps" in err.value.message
+
+
+def test_window_mapping_must_match_window_column(tmp_path):
+    path = write_csv(tmp_path, "p.csv", f"{HEAD},window\nP1,2b,2b,2b,104,october\n")
+    assert read_pupils({"oct": str(path)}, 2019, "maths", window="july")["window"].tolist() == [
+        "october"
+    ]
+    with pytest.raises(InputError, match="given for 'july'"):
+        read_pupils({"july": str(path)}, 2019, "maths", window="july")
+
+
+def test_one_file_many_schools_filters_by_urn(tmp_path):
+    frame = _read(
+        tmp_path, f"urn,window,{HEAD}\n1,dec,P1,2b,2b,2b,104\n2,dec,P1,3,3,3,110\n", urn="2"
+    )
+    assert frame["ks1_aps"].tolist() == [21.0]
+    assert frame["window"].tolist() == ["december-january"]
+    with pytest.raises(InputError, match="several schools"):
+        _read(tmp_path, f"urn,{HEAD}\n1,P1,2b,2b,2b,104\n2,P2,3,3,3,110\n")
+
+
+def test_flags(tmp_path):
+    frame = _read(tmp_path, f"{HEAD},eal\nP1,2b,2b,2b,104,yes\nP2,2b,2b,2b,104,0\n")
+    assert frame["eal"].tolist() == [True, False]
+    with pytest.raises(InputError, match="yes/no"):
+        _read(tmp_path, f"{HEAD},send\nP1,2b,2b,2b,104,maybe\n")
