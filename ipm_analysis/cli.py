@@ -31,16 +31,21 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a params file and its inputs")
     validate.add_argument("params", type=Path)
+
+    focus = sub.add_parser("focus", help="build one school's termly focus-pupil report")
+    focus.add_argument("params", type=Path)
+    focus.add_argument("--output-dir", type=Path, default=Path("outputs"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "report":
+        if args.command in ("report", "focus"):
             from ipm_analysis.runner import run_report
 
-            result = run_report(args.params, args.output_dir)
+            kind = "focus" if args.command == "focus" else "impact"
+            result = run_report(args.params, args.output_dir, kind=kind)
             print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
             return 0
         if args.command == "validate":

@@ -36,7 +36,27 @@ def _impact_params(path: Path) -> dict[str, Any]:
     return load_params(path).to_papermill()
 
 
-KINDS: dict[str, ReportKind] = {"impact": ReportKind("impact_report.ipynb", _impact_params)}
+def _focus_params(path: Path) -> dict[str, Any]:
+    from ipm_analysis.focus.params import load_focus_params
+
+    return load_focus_params(path)
+
+
+KINDS: dict[str, ReportKind] = {
+    "impact": ReportKind("impact_report.ipynb", _impact_params),
+    "focus": ReportKind("focus_pupils.ipynb", _focus_params),
+}
+
+
+def kind_of(params_path: str | Path) -> str:
+    """Which kind of report a params file asks for: a focus report lists ``pupils``."""
+    import yaml
+
+    try:
+        mapping = yaml.safe_load(Path(params_path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "impact"  # the impact loader gives the precise error
+    return "focus" if isinstance(mapping, dict) and "pupils" in mapping else "impact"
 
 
 @dataclass
@@ -48,17 +68,21 @@ class ReportResult:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-def papermill_parameters(params_path: str | Path, kind: str = "impact") -> dict[str, Any]:
+def papermill_parameters(params_path: str | Path, kind: str | None = None) -> dict[str, Any]:
     """The validated papermill parameters of a params file (raises InputError)."""
-    return KINDS[kind].load_params(Path(params_path))
+    return KINDS[kind or kind_of(params_path)].load_params(Path(params_path))
 
 
 def run_report(
-    params_path: str | Path, output_dir: str | Path = "outputs", *, kind: str = "impact"
+    params_path: str | Path, output_dir: str | Path = "outputs", *, kind: str | None = None
 ) -> ReportResult:
-    """Build one report into ``<output_dir>/<report_id>/``; returns where it went."""
+    """Build one report into ``<output_dir>/<report_id>/``; returns where it went.
+
+    ``kind`` is ``impact`` or ``focus``; by default it is read from the params file.
+    """
     start = time.perf_counter()
     params_path = Path(params_path)
+    kind = kind or kind_of(params_path)
     parameters = papermill_parameters(params_path, kind)
     report_id = parameters["report_id"]
     output_dir = Path(output_dir)

@@ -16,15 +16,21 @@ def test_codes_are_missing_with_their_reason_and_percentages_are_numbers():
     assert values.iloc[0] == -1.5 and values.iloc[1] == 77.0 and values.iloc[9] == 2.0
     assert values.iloc[2:9].isna().all()
     assert reasons.tolist()[2:9] == [
-        "suppressed (small cohort)", "no eligible pupils", "not published", "low coverage",
-        "not applicable", "not available", "blank",
+        "suppressed (small cohort)",
+        "no eligible pupils",
+        "not published",
+        "low coverage",
+        "not applicable",
+        "not available",
+        "blank",
     ]
     assert reasons.iloc[:2].isna().all()
 
 
 def test_unknown_text_names_file_line_and_column(tmp_path):
-    path = write_table(tmp_path / "t.csv", [school("100001", "1.0", "70%"),
-                                            school("100002", "oops", "70%")])
+    path = write_table(
+        tmp_path / "t.csv", [school("100001", "1.0", "70%"), school("100002", "oops", "70%")]
+    )
     table = read_performance_table(path, 2018, SUBJECTS["maths"].columns)
     with pytest.raises(InputError) as err:
         school_figures(table, "maths")
@@ -46,10 +52,16 @@ def test_missing_file(tmp_path):
 
 
 def test_real_surrey_table_reads_as_text_with_la_row(dfe_data):
-    table = read_performance_table(dfe_data / "2016-2017" / "936_ks2final.csv", 2017,
-                                   ["MATPROG", "PTMAT_EXP", "MATCOV"])
+    table = read_performance_table(
+        dfe_data / "2016-2017" / "936_ks2final.csv", 2017, ["MATPROG", "PTMAT_EXP", "MATCOV"]
+    )
     assert table.frame["RECTYPE"].value_counts().to_dict() == {
-        "1": 219, "2": 13, "3": 1, "4": 1, "5": 1}
+        "1": 219,
+        "2": 13,
+        "3": 1,
+        "4": 1,
+        "5": 1,
+    }
     figures = school_figures(table, "maths")
     assert len(figures) == 232  # RECTYPE 1 and 2 with a URN
     la = table.frame[table.frame["RECTYPE"] == "3"].iloc[0]

@@ -8,16 +8,22 @@ from ipm_analysis.linking import NEW_TO_OLD, NOT_FOUND, OLD_TO_NEW, SAME, link_u
 
 
 def tables(tmp_path):
-    y1 = write_table(tmp_path / "a.csv", [
-        school("111111", "1", "1%", URN_AC="222222"),   # converts: 222222 in 2018
-        school("333333", "1", "1%", URN_AC="444444"),   # announced, never happened
-        school("555555", "1", "1%"),
-    ])
-    y2 = write_table(tmp_path / "b.csv", [
-        school("222222", "1", "1%"),
-        school("333333", "1", "1%"),
-        school("555555", "1", "1%", URN_AC="666666"),   # converts after 2018
-    ])
+    y1 = write_table(
+        tmp_path / "a.csv",
+        [
+            school("111111", "1", "1%", URN_AC="222222"),  # converts: 222222 in 2018
+            school("333333", "1", "1%", URN_AC="444444"),  # announced, never happened
+            school("555555", "1", "1%"),
+        ],
+    )
+    y2 = write_table(
+        tmp_path / "b.csv",
+        [
+            school("222222", "1", "1%"),
+            school("333333", "1", "1%"),
+            school("555555", "1", "1%", URN_AC="666666"),  # converts after 2018
+        ],
+    )
     return {2017: read_performance_table(y1, 2017), 2018: read_performance_table(y2, 2018)}
 
 
@@ -39,8 +45,10 @@ def test_each_rule_in_order(tmp_path):
 
 def test_real_hampshire_academy_conversion(dfe_data):
     # Gomer Junior School: 116181 in the 2017 file, 144093 in the 2018 file
-    t = {y: read_performance_table(dfe_data / f"{y - 1}-{y}" / "850_ks2final.csv", y)
-         for y in (2017, 2018)}
+    t = {
+        y: read_performance_table(dfe_data / f"{y - 1}-{y}" / "850_ks2final.csv", y)
+        for y in (2017, 2018)
+    }
     links = link_urns(["116181", "144093"], t)
     assert links.loc["116181", "linked_urn_2018"] == "144093"
     assert links.loc["144093", "linked_urn_2017"] == "116181"

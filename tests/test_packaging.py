@@ -26,7 +26,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     listed = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
     for name, requirement in wanted.items():
         assert name in listed, f"{name} is in pyproject.toml but not environment.yml"
-        spec = requirement[len(name):].split("]")[-1].replace(" ", "")
+        spec = requirement[len(name) :].split("]")[-1].replace(" ", "")
         assert listed[name].replace(" ", "").endswith(spec), (name, requirement, listed[name])
 
 
@@ -50,7 +50,8 @@ def test_report_notebook_has_a_parameters_cell_naming_every_parameter():
 
 
 def test_no_real_dfe_file_is_tracked():
-    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
-                           check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     real = [f for f in files if re.search(r"(^|/)(850|936)_ks2final\.csv$|gias_", f)]
     assert real == []

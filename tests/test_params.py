@@ -9,8 +9,10 @@ import pytest
 from ipm_analysis.errors import InputError
 from ipm_analysis.params import load_params
 
-BASE = ("report_id: r1\ntitle: T\nroster: r.csv\nbaseline_year: 2017\noutcome_year: 2018\n"
-        "performance:\n  2017: a/2017.csv\n  2018: /abs/2018.csv\n")
+BASE = (
+    "report_id: r1\ntitle: T\nroster: r.csv\nbaseline_year: 2017\noutcome_year: 2018\n"
+    "performance:\n  2017: a/2017.csv\n  2018: /abs/2018.csv\n"
+)
 
 
 def write(tmp_path, text):
@@ -28,15 +30,18 @@ def test_relative_paths_resolve_against_the_params_folder(tmp_path):
 
 
 def test_papermill_parameters_are_plain_json_types(tmp_path):
-    params = load_params(write(tmp_path, BASE + "comparators:\n  - label: SN\n"
-                                                "    values: {2017: -0.7}\n"))
+    params = load_params(
+        write(tmp_path, BASE + "comparators:\n  - label: SN\n    values: {2017: -0.7}\n")
+    )
     values = params.to_papermill()
     json.dumps(values)  # raises on NumPy or Path values
-    assert values["performance"] == {2017: "/abs/2018.csv".replace("2018", "2017")
-                                     .replace("/abs", str((tmp_path / "a").resolve())),
-                                     2018: "/abs/2018.csv"}
-    assert values["comparators"] == [{"label": "SN", "measure": "progress",
-                                      "values": {2017: -0.7}}]
+    assert values["performance"] == {
+        2017: "/abs/2018.csv".replace("2018", "2017").replace(
+            "/abs", str((tmp_path / "a").resolve())
+        ),
+        2018: "/abs/2018.csv",
+    }
+    assert values["comparators"] == [{"label": "SN", "measure": "progress", "values": {2017: -0.7}}]
 
 
 @pytest.mark.parametrize(

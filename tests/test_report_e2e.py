@@ -16,8 +16,13 @@ pytestmark = pytest.mark.e2e
 
 
 def ipm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ipm_analysis.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ipm_analysis.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +31,25 @@ def built(tmp_path_factory):
     from conftest import la, school, write_table
 
     folder = tmp_path_factory.mktemp("made_up")
-    write_table(folder / "2017.csv", [school("100001", "-2.0", "60%"),
-                                      school("100002", "1.0", "80%"), la("-0.3", "77%")])
-    write_table(folder / "2018.csv", [school("100001", "-1.0", "70%"),
-                                      school("100002", "0.5", "85%"), la("-0.4", "76.8%")])
+    write_table(
+        folder / "2017.csv",
+        [school("100001", "-2.0", "60%"), school("100002", "1.0", "80%"), la("-0.3", "77%")],
+    )
+    write_table(
+        folder / "2018.csv",
+        [school("100001", "-1.0", "70%"), school("100002", "0.5", "85%"), la("-0.4", "76.8%")],
+    )
     (folder / "roster.csv").write_text(
         "urn,cohort,school_name,tla\n100001,1,<script>alert('x')</script> & Co,yes\n"
-        "100002,2,Beta,no\n", encoding="utf-8")
+        "100002,2,Beta,no\n",
+        encoding="utf-8",
+    )
     (folder / "params.yaml").write_text(
         "report_id: e2e\ntitle: End-to-end <check>\nroster: roster.csv\n"
         "performance: {2017: 2017.csv, 2018: 2018.csv}\nbaseline_year: 2017\n"
-        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\n", encoding="utf-8")
+        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\n",
+        encoding="utf-8",
+    )
     result = run_report(folder / "params.yaml", folder / "out")
     return folder, result.folder
 
@@ -46,15 +59,24 @@ def test_report_folder_holds_every_output(built):
     for name in ("report.html", "report.ipynb", "summary.csv", "schools.csv"):
         assert (out / name).is_file(), name
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
-        "change_distribution.png", "groups_attainment.png", "groups_progress.png",
-        "schools_progress.png"]
+        "change_distribution.png",
+        "groups_attainment.png",
+        "groups_progress.png",
+        "schools_progress.png",
+    ]
 
 
 def test_summary_figures_from_the_kernel_match_hand_values(built):
     _, out = built
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns[:6]) == ["measure", "group", "n_schools", "baseline", "outcome",
-                                         "change"]
+    assert list(summary.columns[:6]) == [
+        "measure",
+        "group",
+        "n_schools",
+        "baseline",
+        "outcome",
+        "change",
+    ]
     r = summary.set_index(["measure", "group"]).loc[("progress", "all")]
     assert (r["n_schools"], r["baseline"], r["outcome"]) == (2, -0.5, -0.25)
     schools = pd.read_csv(out / "schools.csv", dtype={"urn": str})
@@ -69,7 +91,7 @@ def test_html_is_self_contained_escaped_and_has_no_code(built):
     body = page.split("</head>", 1)[1]
     assert "from ipm_analysis" not in body and "display(HTML" not in body  # no code shown
     assert 'class="highlight' not in body and "In&nbsp;[" not in body
-    assert "src=\"http" not in page and "href=\"http" not in page.split("</head>")[0]
+    assert 'src="http' not in page and 'href="http' not in page.split("</head>")[0]
     assert page.count('src="data:image/png;base64,') == 4
     assert "End-to-end &lt;check&gt;" in page
     assert "PROVISIONAL" in page and "-0.25*" in page
@@ -96,7 +118,9 @@ def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
 def test_cli_bad_input_exits_2_with_one_paragraph(tmp_path):
     (tmp_path / "p.yaml").write_text(
         "report_id: x\ntitle: t\nroster: missing.csv\nperformance: {2017: a.csv}\n"
-        "baseline_year: 2018\noutcome_year: 2017\nsubject: art\n", encoding="utf-8")
+        "baseline_year: 2018\noutcome_year: 2017\nsubject: art\n",
+        encoding="utf-8",
+    )
     done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
@@ -124,12 +148,16 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     """Eight real Surrey schools, one converted to an academy, one with no 2017 figures."""
     (tmp_path / "roster.csv").write_text(
         "urn,cohort\n142999,A\n125108,A\n131072,A\n125019,A\n"
-        "125185,B\n125284,B\n132758,B\n124943,B\n", encoding="utf-8")
+        "125185,B\n125284,B\n132758,B\n124943,B\n",
+        encoding="utf-8",
+    )
     (tmp_path / "p.yaml").write_text(
         "report_id: surrey\ntitle: Surrey check\nroster: roster.csv\n"
         f"performance:\n  2017: {dfe_data}/2016-2017/936_ks2final.csv\n"
         f"  2018: {dfe_data}/2017-2018/936_ks2final.csv\n"
-        "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\n", encoding="utf-8")
+        "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\n",
+        encoding="utf-8",
+    )
     done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     s = pd.read_csv(tmp_path / "out" / "surrey" / "summary.csv").set_index(["measure", "group"])
@@ -143,13 +171,17 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     assert s.loc[("progress", "cohort:B"), "baseline"] == pytest.approx(-5.3 / 3)
     assert s.loc[("attainment", "all"), "baseline"] == pytest.approx(508 / 7)
     assert s.loc[("attainment", "all"), "outcome"] == pytest.approx(496 / 7)
-    assert (s.loc[("below_threshold", "all"), "baseline"],
-            s.loc[("below_threshold", "all"), "outcome"]) == (1, 4)
+    assert (
+        s.loc[("below_threshold", "all"), "baseline"],
+        s.loc[("below_threshold", "all"), "outcome"],
+    ) == (1, 4)
     assert s.loc[("progress", "la"), "baseline"] == pytest.approx(-0.3)
     assert s.loc[("progress", "la"), "outcome"] == pytest.approx(-0.2)
     assert s.loc[("attainment", "la"), "outcome"] == pytest.approx(80.0)
     schools = pd.read_csv(tmp_path / "out" / "surrey" / "schools.csv", dtype=str)
     grove = schools.set_index("urn").loc["132758"]
     assert (grove["baseline_urn"], grove["outcome_urn"]) == ("132758", "143373")
-    assert "no progress figure in 2017 (blank)" in schools.set_index("urn").loc[
-        "125284", "excluded_reason"]
+    assert (
+        "no progress figure in 2017 (blank)"
+        in schools.set_index("urn").loc["125284", "excluded_reason"]
+    )

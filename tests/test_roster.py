@@ -15,8 +15,11 @@ def write(tmp_path, text: str, encoding: str = "utf-8"):
 
 
 def test_headers_are_case_insensitive_and_values_normalised(tmp_path):
-    roster = read_roster(write(tmp_path, "URN,Cohort,TLA,Visits,STATUS\n"
-                                         "100001,1,Yes,5,\n100002,2,false,3,Withdrawn\n"))
+    roster = read_roster(
+        write(
+            tmp_path, "URN,Cohort,TLA,Visits,STATUS\n100001,1,Yes,5,\n100002,2,false,3,Withdrawn\n"
+        )
+    )
     assert roster["urn"].tolist() == ["100001", "100002"]
     assert roster["tla"].tolist() == [True, False]
     assert roster["visits"].tolist() == [5, 3]
@@ -34,7 +37,11 @@ def test_cohort_labels_sort_numbers_numerically():
     import pandas as pd
 
     assert cohort_labels(pd.DataFrame({"cohort": ["10", "2", "Pilot", "1"]})) == [
-        "1", "2", "10", "Pilot"]
+        "1",
+        "2",
+        "10",
+        "Pilot",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -42,8 +49,10 @@ def test_cohort_labels_sort_numbers_numerically():
     [
         ("cohort,name\n1,x\n", r"no 'urn' column"),
         ("urn,name\n100001,x\n", r"no 'cohort' column"),
-        ("urn,cohort\n100001,1\n100002,1\n100001,2\n",
-         r"line 4, column 'urn': URN 100001 is listed twice \(also on line 2\)"),
+        (
+            "urn,cohort\n100001,1\n100002,1\n100001,2\n",
+            r"line 4, column 'urn': URN 100001 is listed twice \(also on line 2\)",
+        ),
         ("urn,cohort\n10000A,1\n", r"line 2, column 'urn': '10000A' is not a URN"),
         ("urn,cohort\n100001,\n", r"line 2, column 'cohort'"),
         ("urn,cohort,tla\n100001,1,maybe\n", r"column 'tla': 'maybe' is not a yes/no"),
@@ -58,7 +67,10 @@ def test_bad_rosters_name_line_and_column(tmp_path, text, expected):
 
 
 def test_non_utf8_roster_says_so_with_the_line(tmp_path):
-    path = write(tmp_path, "urn,cohort,school_name\n100001,1,Ashwell\n100002,1,Sainte-Thérèse\n",
-                 encoding="latin-1")
+    path = write(
+        tmp_path,
+        "urn,cohort,school_name\n100001,1,Ashwell\n100002,1,Sainte-Thérèse\n",
+        encoding="latin-1",
+    )
     with pytest.raises(InputError, match=r"line 3: the roster is not UTF-8"):
         read_roster(path)
