@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import school, write_table
 from ipm_analysis.dfe_tables import SUBJECTS, parse_figures, read_performance_table, school_figures
 from ipm_analysis.errors import InputError
+
+from conftest import school, write_table
 
 
 def test_codes_are_missing_with_their_reason_and_percentages_are_numbers():

@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import pytest
-from focus_fixtures import write_csv, write_pag
 
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.params import load_focus_params
+
+from focus_fixtures import write_csv, write_pag
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,11 +2,12 @@ import math
 
 import numpy as np
 import pytest
-from focus_fixtures import HEADER, ROWS_2017, ROWS_2019, write_pag
 
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.prior_attainment import load_pag_table, score_range
 from ipm_analysis.focus.pupil_progress import assign_pag
+
+from focus_fixtures import HEADER, ROWS_2017, ROWS_2019, write_pag
 
 
 def test_loads_sorted_arrays(tmp_path):

@@ -3,7 +3,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from focus_fixtures import ROWS_2017, write_pag
 
 from ipm_analysis.focus.prior_attainment import load_pag_table
 from ipm_analysis.focus.pupil_progress import (
@@ -15,6 +14,8 @@ from ipm_analysis.focus.pupil_progress import (
 )
 from ipm_analysis.focus.targets import add_targets, n_to_reach_zero, target_score
 from ipm_analysis.rounding import fmt
+
+from focus_fixtures import ROWS_2017, write_pag
 
 SIGMA_2019_MATHS = 5.38985717
 

@@ -1,10 +1,11 @@
 import math
 
 import pytest
-from focus_fixtures import write_csv
 
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.pupils import read_pupil_file, read_pupils
+
+from focus_fixtures import write_csv
 
 HEAD = "pupil_id,ks1_reading,ks1_writing,ks1_maths,ks2_maths"
 

@@ -2,10 +2,11 @@ import os
 from pathlib import Path
 
 import pytest
-from focus_fixtures import write_csv
 
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.sigma import estimate_sigma, resolve_sigma
+
+from focus_fixtures import write_csv
 
 HAMPSHIRE_2019 = Path("2018-2019") / "850_ks2final.csv"
 

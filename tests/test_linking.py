@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import school, write_table
 from ipm_analysis.dfe_tables import read_performance_table
 from ipm_analysis.linking import NEW_TO_OLD, NOT_FOUND, OLD_TO_NEW, SAME, link_urns, touched_urns
+
+from conftest import school, write_table
 
 
 def tables(tmp_path):
