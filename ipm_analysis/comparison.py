@@ -311,7 +311,17 @@ def _resampled_fits(pool: pd.DataFrame, n_resamples: int, seed: int) -> tuple[np
         return nan, nan
     # a second stream from the same seed, independent of the project schools' resamples
     idx = _indices(x.size, n_resamples, (seed, 1))
-    return _ols(x[idx], y[idx])
+    # sums of gathered, pre-centred columns: no (n_resamples, n) temporaries beyond the gathers
+    x0, y0 = x.mean(), y.mean()
+    xc, yc = x - x0, y - y0
+    n = x.size
+    sx, sy = xc[idx].sum(axis=1), yc[idx].sum(axis=1)
+    sxx, sxy = (xc * xc)[idx].sum(axis=1), (xc * yc)[idx].sum(axis=1)
+    var = sxx - sx * sx / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(var > 1e-12 * max(sxx.max(), 1.0), (sxy - sx * sy / n) / var, np.nan)
+    a = (y0 + sy / n) - b * (x0 + sx / n)
+    return a, b
 
 
 def _excess_row(
