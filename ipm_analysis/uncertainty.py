@@ -1,0 +1,181 @@
+"""How sure can we be? Bootstrap intervals over schools, and school-level significance.
+
+A group's mean change moves by chance alone when only 35 schools are averaged. The intervals
+here resample schools (percentile method): one index matrix of shape ``(n_resamples, n)`` is
+drawn once and every resample's statistic is computed from it in one NumPy expression, so
+10,000 resamples cost milliseconds. The same ``seed`` gives the same interval.
+
+A single school's significance comes from the DfE's own confidence limits, not from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+#: The normal quantile the DfE uses for its 95% confidence limits.
+Z95 = 1.96
+
+
+def bootstrap_indices(n: int, n_resamples: int, seed: int) -> np.ndarray:
+    """Row positions of ``n_resamples`` resamples of ``n`` schools, shape ``(n_resamples, n)``."""
+    return _indices(n, n_resamples, seed)
+
+
+def _indices(n: int, n_resamples: int, seed: int | Sequence[int]) -> np.ndarray:
+    if n < 1 or n_resamples < 1:
+        raise ValueError(f"need n >= 1 and n_resamples >= 1, got n={n}, n_resamples={n_resamples}")
+    return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
+
+
+def _complete(*arrays: ArrayLike | None) -> list[np.ndarray | None]:
+    """Float arrays with the schools missing any given figure dropped (None stays None)."""
+    given = [np.asarray(a, dtype=float) for a in arrays if a is not None]
+    shapes = {a.shape for a in given}
+    if len(shapes) > 1 or any(a.ndim != 1 for a in given):
+        raise ValueError(f"expected 1-d arrays of one length, got shapes {sorted(shapes)}")
+    keep = ~np.any([np.isnan(a) for a in given], axis=0)
+    return [None if a is None else np.asarray(a, dtype=float)[keep] for a in arrays]
+
+
+def _check_weights(*weights: np.ndarray | None) -> None:
+    for w in weights:
+        if w is not None and (w < 0).any():
+            raise ValueError("weights must not be negative")
+
+
+def resampled_means(values: np.ndarray, weights: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    """The (weighted) mean of ``values`` in each resample (one row of ``idx`` per resample)."""
+    if weights is None:
+        return values[idx].mean(axis=1)
+    w = weights[idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (w * values[idx]).sum(axis=1) / w.sum(axis=1)
+
+
+def percentile_interval(statistics: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The percentile interval of bootstrap statistics (resamples with no value are ignored)."""
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    tail = (1 - level) / 2
+    if np.isnan(statistics).all():
+        return float("nan"), float("nan")
+    low, high = np.nanquantile(statistics, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def bootstrap_means(
+    values: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+) -> np.ndarray:
+    """Bootstrap distribution of the (weighted) mean of per-school values; empty if < 2 schools.
+
+    Schools with a missing value or weight are left out before resampling.
+    """
+    x, w = _complete(values, weights)
+    _check_weights(w)
+    if x.size < 2:
+        return np.empty(0)
+    return resampled_means(x, w, bootstrap_indices(x.size, n_resamples, seed))
+
+
+def bootstrap_mean_ci(
+    values: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval for the (weighted) mean of per-school values.
+
+    Use it for figures already paired within a school, such as changes or net changes.
+    ``(nan, nan)`` with fewer than 2 schools: one school says nothing about chance.
+    """
+    stats = bootstrap_means(values, weights=weights, n_resamples=n_resamples, seed=seed)
+    if stats.size == 0:
+        return float("nan"), float("nan")
+    return percentile_interval(stats, level)
+
+
+def bootstrap_se(
+    values: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+) -> float:
+    """Bootstrap standard error of the (weighted) mean; NaN with fewer than 2 schools.
+
+    The minimum detectable effect is about 2.8 of these (80% power, 5% two-sided test).
+    """
+    stats = bootstrap_means(values, weights=weights, n_resamples=n_resamples, seed=seed)
+    stats = stats[~np.isnan(stats)]
+    return float(stats.std(ddof=1)) if stats.size >= 2 else float("nan")
+
+
+def bootstrap_change_ci(
+    baseline: ArrayLike,
+    outcome: ArrayLike,
+    *,
+    baseline_weights: ArrayLike | None = None,
+    outcome_weights: ArrayLike | None = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval for a group's change, mean(outcome) - mean(baseline).
+
+    Schools are resampled with both their years kept together (paired). Each year's mean uses
+    that year's weights (pupils then), or is a simple mean when no weights are given, so the
+    interval matches how the change itself is computed. Schools missing either year (or a
+    weight) are left out; ``(nan, nan)`` with fewer than 2 schools.
+    """
+    if (baseline_weights is None) != (outcome_weights is None):
+        raise ValueError("give weights for both years or for neither")
+    b, o, wb, wo = _complete(baseline, outcome, baseline_weights, outcome_weights)
+    _check_weights(wb, wo)
+    if b.size < 2:
+        return float("nan"), float("nan")
+    idx = bootstrap_indices(b.size, n_resamples, seed)
+    stats = resampled_means(o, wo, idx) - resampled_means(b, wb, idx)
+    return percentile_interval(stats, level)
+
+
+def significance(lower: pd.Series, upper: pd.Series) -> pd.Series:
+    """A school's progress against the national average (0) from the DfE's 95% limits.
+
+    'below' when the upper limit is below 0, 'above' when the lower limit is above 0,
+    'average' otherwise; ``<NA>`` where either limit is missing.
+    """
+    lower = pd.to_numeric(lower).astype(float)
+    upper = pd.to_numeric(upper).astype(float)
+    label = pd.Series("average", index=lower.index, dtype="string")
+    label = label.mask(upper < 0, "below").mask(lower > 0, "above")
+    return label.mask(lower.isna() | upper.isna()).rename("significance")
+
+
+def change_interval(
+    lower_b: pd.Series,
+    upper_b: pd.Series,
+    lower_o: pd.Series,
+    upper_o: pd.Series,
+    change: pd.Series,
+) -> tuple[pd.Series, pd.Series]:
+    """A school's own 95% interval for its change, from the two years' published limits.
+
+    Each year's standard error is recovered as (upper - lower) / (2 x 1.96); the two years are
+    independent cohorts of pupils, so the change's half-width is 1.96 x sqrt(se_b^2 + se_o^2).
+    Returns ``(low, high)``; NaN where a limit is missing.
+    """
+    se_b = (upper_b.astype(float) - lower_b.astype(float)) / (2 * Z95)
+    se_o = (upper_o.astype(float) - lower_o.astype(float)) / (2 * Z95)
+    half_width = Z95 * np.sqrt(se_b**2 + se_o**2)
+    change = change.astype(float)
+    return (change - half_width).rename("change_low"), (change + half_width).rename("change_high")
