@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ipm_analysis.comparison import (
+    RtmFit,
+    comparison_pool,
+    comparison_summary,
+    fit_regression_to_mean,
+    matched_comparison,
+)
 from ipm_analysis.dfe_tables import (
     RECTYPE_LA,
+    RECTYPE_MAINSTREAM,
     PerformanceTable,
     area_figures,
     read_performance_table,
@@ -21,8 +29,15 @@ from ipm_analysis.dfe_tables import (
 )
 from ipm_analysis.errors import InputError
 from ipm_analysis.groups import group_membership
-from ipm_analysis.impact import impact_summary, school_changes
-from ipm_analysis.linking import link_urns
+from ipm_analysis.impact import (
+    SUMMARY_COLUMNS,
+    WEIGHT_COLUMN,
+    group_means,
+    impact_summary,
+    paired,
+    school_changes,
+)
+from ipm_analysis.linking import link_urns, touched_urns
 from ipm_analysis.params import ReportParams
 from ipm_analysis.roster import read_roster
 
@@ -44,15 +59,27 @@ class Evaluation:
     tables: dict[int, PerformanceTable] = field(repr=False, default_factory=dict)
     figures: dict[int, pd.DataFrame] = field(repr=False, default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: every school of the baseline-year file, linked to the outcome year (same columns
+    #: as ``schools``): the source of the comparison pool and of the LA's school mean
+    panel: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    pool: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    matched: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    rtm: RtmFit | None = None
 
     @property
     def years(self) -> tuple[int, int]:
         return self.params.years
 
 
-def read_inputs(params: ReportParams) -> tuple[pd.DataFrame, dict[int, PerformanceTable]]:
-    """Read and validate the roster and the two years' tables (each file once)."""
-    roster = read_roster(params.roster)
+def read_inputs(
+    params: ReportParams,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, PerformanceTable]]:
+    """Read and validate the roster and the two years' tables (each file once).
+
+    Returns the whole roster, the roster of the cohorts this report covers, and the tables.
+    """
+    full_roster = read_roster(params.roster)
+    roster = full_roster
     if params.cohorts is not None:
         unknown = sorted(set(params.cohorts) - set(roster["cohort"]))
         have = ", ".join(sorted(set(roster["cohort"])))
@@ -70,14 +97,14 @@ def read_inputs(params: ReportParams) -> tuple[pd.DataFrame, dict[int, Performan
         year: read_performance_table(params.performance[year], year, columns)
         for year in params.years
     }
-    return roster, tables
+    return full_roster, roster, tables
 
 
 def evaluate(params: ReportParams) -> Evaluation:
     """Compute every figure of the impact report from its parameters."""
-    roster, tables = read_inputs(params)
+    full_roster, roster, tables = read_inputs(params)
     figures = {year: school_figures(table, params.subject) for year, table in tables.items()}
-    links = link_urns(roster["urn"], tables)
+    links = link_urns(full_roster["urn"], tables)
     schools = school_changes(roster, links, figures, params.baseline_year, params.outcome_year)
     warnings = [
         f"URN {row.urn} ({row.school_name or 'no name'}) is in neither the "
@@ -114,7 +141,62 @@ def evaluate(params: ReportParams) -> Evaluation:
         threshold=params.threshold,
         references=references,
         weighting=params.weighting,
+        n_resamples=params.n_resamples,
+        seed=params.seed,
     )
+    panel = school_panel(figures, tables, params)
+    la_schools = panel[
+        panel["baseline_lea"].eq(la_code) & panel["baseline_rectype"].eq(RECTYPE_MAINSTREAM)
+    ]
+    la_rows = [
+        group_means(
+            la_schools,
+            pd.DataFrame({"la_schools": True}, index=la_schools.index),
+            measure,
+            weighting=params.weighting,
+        )
+        for measure in ("progress", "attainment")
+    ]
+    pool = comparison_pool(
+        panel.rename(
+            columns={
+                "baseline_rectype": "rectype",
+                "baseline_progress": "baseline",
+                "outcome_progress": "outcome",
+            }
+        ),
+        touched_urns(links),
+    )
+    counted = paired(schools, "progress")
+    project = (
+        schools.loc[counted, ["urn", "baseline_progress", "outcome_progress"]]
+        .set_index("urn")
+        .rename(columns={"baseline_progress": "baseline", "outcome_progress": "outcome"})
+    )
+    weights = None
+    if params.weighting == "pupils":
+        weights = schools.loc[counted].set_index("urn")[f"outcome_{WEIGHT_COLUMN['progress']}"]
+    rtm = fit_regression_to_mean(pool) if len(pool) >= 3 else None
+    matched = pd.DataFrame()
+    if rtm is not None and len(project):
+        comparison = comparison_summary(
+            project,
+            pool,
+            membership.loc[counted].set_axis(project.index),
+            k=params.match_k,
+            n_resamples=max(params.n_resamples, 100),
+            seed=params.seed,
+            weights=weights,
+        )
+        matched = matched_comparison(project, pool, params.match_k)
+    else:
+        comparison = pd.DataFrame(columns=SUMMARY_COLUMNS)
+        warnings.append(
+            "Too few comparison schools in the baseline-year file to estimate how "
+            "similar schools changed; the comparison section is left out."
+        )
+    summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
+    summary["n_schools"] = summary["n_schools"].astype("Int64")
     return Evaluation(
         params=params,
         schools=schools,
@@ -126,6 +208,33 @@ def evaluate(params: ReportParams) -> Evaluation:
         tables=tables,
         figures=figures,
         warnings=warnings,
+        panel=panel,
+        pool=pool,
+        matched=matched,
+        rtm=rtm,
+    )
+
+
+def school_panel(
+    figures: dict[int, pd.DataFrame], tables: dict[int, PerformanceTable], params: ReportParams
+) -> pd.DataFrame:
+    """Every school of the baseline-year file followed into the outcome year by the same
+    linking rules as roster schools, in the same columns as ``Evaluation.schools``."""
+    urns = figures[params.baseline_year].index
+    everyone = pd.DataFrame(
+        {
+            "urn": urns,
+            "cohort": "",
+            "school_name": "",
+            "tla": pd.NA,
+            "visits": pd.NA,
+            "status": "completed",
+            "line": 0,
+        }
+    )
+    links = link_urns(urns, tables)
+    return school_changes(
+        everyone, links, figures, params.baseline_year, params.outcome_year, explain=False
     )
 
 
@@ -151,6 +260,10 @@ SCHOOLS_CSV_COLUMNS = [
     "baseline_progress",
     "outcome_progress",
     "progress_change",
+    "progress_change_low",
+    "progress_change_high",
+    "baseline_significance",
+    "outcome_significance",
     "baseline_attainment",
     "outcome_attainment",
     "attainment_change",

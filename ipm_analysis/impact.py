@@ -16,9 +16,21 @@ import pandas as pd
 from ipm_analysis.groups import ALL
 from ipm_analysis.linking import NOT_FOUND
 from ipm_analysis.roster import COMPLETED, WITHDRAWN
+from ipm_analysis.uncertainty import bootstrap_change_ci, change_interval, significance
+from ipm_analysis.weighting import weighted_mean
 
 MEASURES = ("progress", "attainment")
-SUMMARY_COLUMNS = ["measure", "group", "n_schools", "baseline", "outcome", "change"]
+#: summary.csv: every figure at full precision; ci_low/ci_high empty where not defined.
+SUMMARY_COLUMNS = [
+    "measure",
+    "group",
+    "n_schools",
+    "baseline",
+    "outcome",
+    "change",
+    "ci_low",
+    "ci_high",
+]
 #: The per-school weight of each measure when ``weighting="pupils"``: pupils in the progress
 #: measure (TELIG x coverage) and eligible pupils for attainment.
 WEIGHT_COLUMN = {"progress": "pupils", "attainment": "telig"}
@@ -30,8 +42,14 @@ def school_changes(
     figures: Mapping[int, pd.DataFrame],
     baseline_year: int,
     outcome_year: int,
+    *,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """One row per roster school: URNs used, both years' figures, changes, exclusion reason.
+
+    Also each year's significance against the national average (from the DfE's limits) and
+    the school's own 95% interval for its progress change. ``explain=False`` skips the
+    exclusion reasons (for the thousands of schools of a comparison pool).
 
     ``figures`` maps year -> :func:`ipm_analysis.dfe_tables.school_figures`. Columns are named
     by role (``baseline_progress``, ``outcome_urn``...) so the file reads the same whatever
@@ -57,6 +75,10 @@ def school_changes(
             schools[f"{role}_{measure}_reason"] = found[f"{measure}_reason"].to_numpy()
         schools[f"{role}_name"] = found["name"].to_numpy()
         schools[f"{role}_lea"] = found["lea"].to_numpy()
+        schools[f"{role}_rectype"] = found["rectype"].to_numpy()
+        schools[f"{role}_significance"] = significance(
+            schools[f"{role}_progress_lower"], schools[f"{role}_progress_upper"]
+        ).to_numpy()
     named = schools["school_name"].fillna("").astype(str).str.len() > 0
     fallback = schools["outcome_name"].fillna(schools["baseline_name"]).fillna("")
     schools["school_name"] = schools["school_name"].where(named, fallback)
@@ -64,7 +86,15 @@ def school_changes(
         schools[f"{measure}_change"] = (
             schools[f"outcome_{measure}"] - schools[f"baseline_{measure}"]
         )
-    schools["excluded_reason"] = _exclusion_reasons(schools, baseline_year, outcome_year)
+    schools["progress_change_low"], schools["progress_change_high"] = change_interval(
+        schools["baseline_progress_lower"],
+        schools["baseline_progress_upper"],
+        schools["outcome_progress_lower"],
+        schools["outcome_progress_upper"],
+        schools["progress_change"],
+    )
+    if explain:
+        schools["excluded_reason"] = _exclusion_reasons(schools, baseline_year, outcome_year)
     return schools.drop(columns=["baseline_name", "outcome_name"]).reset_index(drop=True)
 
 
@@ -97,48 +127,41 @@ def paired(schools: pd.DataFrame, measure: str) -> pd.Series:
     )
 
 
-def weighted_mean(
-    values: pd.Series | np.ndarray, weights: pd.Series | np.ndarray | None = None
-) -> float:
-    """Mean of ``values``; weighted by ``weights`` when given. NaN for no values."""
-    values = np.asarray(values, dtype=float)
-    if values.size == 0:
-        return float("nan")
-    if weights is None:
-        return float(values.mean())
-    weights = np.asarray(weights, dtype=float)
-    total = weights.sum()
-    return float((values * weights).sum() / total) if total > 0 else float("nan")
-
-
 def group_means(
     schools: pd.DataFrame,
     membership: pd.DataFrame,
     measure: str,
     *,
     weighting: str = "schools",
+    n_resamples: int = 0,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Baseline, outcome and change of ``measure`` for every group (paired schools only)."""
+    """Baseline, outcome and change of ``measure`` for every group (paired schools only).
+
+    With ``n_resamples`` > 0 each change gets a 95% bootstrap interval over schools (pairs
+    resampled together, the same weighting as the estimate, the same ``seed`` for every group).
+    """
     counts = paired(schools, measure)
     rows = []
     for group in membership.columns:
         chosen = schools[membership[group] & counts]
         weight_b = weight_o = None
         if weighting == "pupils":
-            weight_b = chosen[f"baseline_{WEIGHT_COLUMN[measure]}"]
-            weight_o = chosen[f"outcome_{WEIGHT_COLUMN[measure]}"]
+            weight_b = chosen[f"baseline_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float)
+            weight_o = chosen[f"outcome_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float)
         baseline = weighted_mean(chosen[f"baseline_{measure}"], weight_b)
         outcome = weighted_mean(chosen[f"outcome_{measure}"], weight_o)
-        rows.append(
-            {
-                "measure": measure,
-                "group": group,
-                "n_schools": len(chosen),
-                "baseline": baseline,
-                "outcome": outcome,
-                "change": outcome - baseline,
-            }
-        )
+        low = high = np.nan
+        if n_resamples and len(chosen) >= 2:
+            low, high = bootstrap_change_ci(
+                chosen[f"baseline_{measure}"].to_numpy(dtype=float),
+                chosen[f"outcome_{measure}"].to_numpy(dtype=float),
+                baseline_weights=weight_b,
+                outcome_weights=weight_o,
+                n_resamples=n_resamples,
+                seed=seed,
+            )
+        rows.append([measure, group, len(chosen), baseline, outcome, outcome - baseline, low, high])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -147,8 +170,20 @@ def below_threshold(schools: pd.DataFrame, threshold: float) -> pd.DataFrame:
     chosen = schools[paired(schools, "progress")]
     baseline = int((chosen["baseline_progress"] < threshold).sum())
     outcome = int((chosen["outcome_progress"] < threshold).sum())
+    return _count_row("below_threshold", len(chosen), baseline, outcome)
+
+
+def significantly_below(schools: pd.DataFrame) -> pd.DataFrame:
+    """Among paired schools, how many were significantly below average (DfE upper limit < 0)."""
+    chosen = schools[paired(schools, "progress")]
+    baseline = int(chosen["baseline_significance"].eq("below").sum())
+    outcome = int(chosen["outcome_significance"].eq("below").sum())
+    return _count_row("sig_below", len(chosen), baseline, outcome)
+
+
+def _count_row(measure: str, n: int, baseline: int, outcome: int) -> pd.DataFrame:
     return pd.DataFrame(
-        [["below_threshold", ALL, len(chosen), baseline, outcome, outcome - baseline]],
+        [[measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]],
         columns=SUMMARY_COLUMNS,
     )
 
@@ -163,7 +198,7 @@ def reference_rows(
         o = float(outcome.get(measure, np.nan))
         if np.isnan(b) and np.isnan(o):
             continue
-        rows.append([measure, group, pd.NA, b, o, o - b])
+        rows.append([measure, group, pd.NA, b, o, o - b, np.nan, np.nan])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -174,14 +209,20 @@ def impact_summary(
     threshold: float,
     references: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] = {},
     weighting: str = "schools",
+    n_resamples: int = 0,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """The summary table: every measure x group, the threshold counts, then references.
 
     ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
     (baseline, outcome) figures by measure.
     """
-    parts = [group_means(schools, membership, m, weighting=weighting) for m in MEASURES]
+    parts = [
+        group_means(schools, membership, m, weighting=weighting, n_resamples=n_resamples, seed=seed)
+        for m in MEASURES
+    ]
     parts.append(below_threshold(schools, threshold))
+    parts.append(significantly_below(schools))
     parts += [reference_rows(group, b, o) for group, (b, o) in references.items()]
     summary = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     summary["n_schools"] = summary["n_schools"].astype("Int64")
