@@ -815,18 +815,25 @@ def _filler_columns(n: int) -> list[str]:
     return names
 
 
+_PROGRESS_TEXT = np.array([f"{t / 10:.1f}" for t in range(-150, 151)], dtype=object)
+_PERCENT_TEXT = np.array([f"{p}%" for p in range(101)], dtype=object)
+_AVERAGE_TEXT = np.array([str(a) for a in range(120)], dtype=object)
+
+
 def _text_column(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """One column of DfE text: 'progress' ('-1.5'), 'percent' ('77%') or 'average' ('104')."""
+    """One column of DfE text: 'progress' ('-1.5'), 'percent' ('77%') or 'average' ('104').
+
+    Text comes from lookup tables (fast at national size); about 5% of cells are codes.
+    """
     if kind == "progress":
-        values = np.round(rng.normal(0.0, 2.5, n), 1) + 0.0
-        text = np.char.mod("%.1f", values)
+        tenths = np.clip(np.rint(rng.normal(0.0, 25.0, n)), -150, 150).astype(np.int64)
+        text = _PROGRESS_TEXT[tenths + 150]
     elif kind == "percent":
-        text = np.char.add(np.char.mod("%d", rng.integers(30, 101, n)), "%")
+        text = _PERCENT_TEXT[rng.integers(30, 101, n)]
     else:
-        text = np.char.mod("%d", rng.integers(98, 111, n))
-    codes = rng.choice(np.array(["", "SUPP", "", "NE"]), size=n)
-    mask = rng.random(n) < 0.05
-    return np.where(mask, codes, text).astype(object)
+        text = _AVERAGE_TEXT[rng.integers(98, 111, n)]
+    codes = rng.choice(np.array(["", "SUPP", "", "NE"], dtype=object), size=n)
+    return np.where(rng.random(n) < 0.05, codes, text)
 
 
 def national_size_table(
@@ -853,7 +860,7 @@ def national_size_table(
         "LEA": rng.choice(lea, n).astype(str).astype(object),
         "ESTAB": rng.integers(2000, 3999, n).astype(str).astype(object),
         "URN": urns[:n].astype(str).astype(object),
-        "SCHNAME": np.char.add(names, np.char.mod(" %05d", np.arange(n))).astype(object),
+        "SCHNAME": names.astype(object),
         "TOWN": rng.choice(np.array(_TOWNS), n).astype(object),
         "URN_AC": np.where(converted, urns[n:].astype(str), "0").astype(object),
         "SCHNAME_AC": np.where(converted, np.char.add(heads, " Academy"), "").astype(object),

@@ -222,6 +222,12 @@ def test_regression_to_the_mean_among_non_project_schools(base, outcome, roster_
     residual_sd = float(np.std((y - x)[ok] - (intercept + slope * x[ok]), ddof=2))
     assert -0.55 <= slope <= -0.25
     assert 0.9 <= residual_sd <= 1.5
+    # the project beat the line (a true effect), but the line explains part of its gain
+    project = roster[roster["status"] == "completed"]
+    pairs = paired(project, "MATPROG", base, outcome)
+    change = (pairs["out"] - pairs["base"]).mean()
+    predicted = (intercept + slope * pairs["base"]).mean()
+    assert 0.05 <= change - predicted < change
 
 
 def test_national_size_table_shape_and_codes() -> None:
