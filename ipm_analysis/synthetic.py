@@ -673,7 +673,7 @@ def _numbers(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column.str.removesuffix("%"), errors="coerce")
 
 
-def la_summary_row(schools_table: pd.DataFrame, year: int) -> dict[str, str]:
+def la_summary_row(schools_table: pd.DataFrame) -> dict[str, str]:
     """The LA row (RECTYPE 3) computed from the written school rows (RECTYPE 1 and 2).
 
     Progress: mean weighted by TELIG*COV/100 over schools with a numeric score, rounded to 1 dp
@@ -724,7 +724,7 @@ def national_rows(year: int) -> list[dict[str, str]]:
 def build_year_table(la: SyntheticLA, year: int) -> pd.DataFrame:
     """One year's ``919_ks2final.csv``: school rows, the LA row, the two national rows."""
     schools = school_rows(la, year)
-    extra = pd.DataFrame([la_summary_row(schools, year), *national_rows(year)])
+    extra = pd.DataFrame([la_summary_row(schools), *national_rows(year)])
     table = pd.concat([schools, extra[list(KS2_COLUMNS)]], ignore_index=True)
     _check_la_row(table, year)
     return table
