@@ -1,0 +1,32 @@
+"""Write the project's SYNTHETIC example data (invented schools) deterministically.
+
+    python scripts/make_example_data.py [--out examples] [--seed 20170919]
+
+Same seed, same bytes: tests/test_synthetic.py regenerates into a temporary directory and
+compares with the committed files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ipm_analysis.synthetic import DEFAULT_SEED, make_example_data, write_tables  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, generate, write; print the files written."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="examples", help="output directory (default: examples)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    args = parser.parse_args(argv)
+    for path in write_tables(make_example_data(args.seed), args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
