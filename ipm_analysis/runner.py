@@ -93,7 +93,7 @@ def run_report(
         execute_notebook(
             NOTEBOOKS / KINDS[kind].notebook,
             work / "report.ipynb",
-            {**parameters, "output_dir": str(work)},
+            {**parameters, "output_dir": str(work.resolve())},
         )
         from ipm_analysis.export import export_html
 
