@@ -310,3 +310,148 @@ def schools_block(ev) -> str:
         }
     ).set_index("URN")
     return html_table(frame, "Each roster school's figures (a dash: no figure)")
+
+
+# --- honest impact: how much of the change similar schools showed anyway -----------------
+
+PROJECT_GROUP_ORDER = (ALL, "cohort:", "tla:", BASELINE_NEGATIVE)
+
+
+def project_groups(summary: pd.DataFrame, measure: str = "net_change") -> list[str]:
+    """The project's groups that have a ``measure`` row, in reading order."""
+    groups = summary.loc[summary["measure"] == measure, "group"].tolist()
+    return [g for g in group_order(groups) if g.startswith(PROJECT_GROUP_ORDER)]
+
+
+def _ci(row: pd.Series) -> str:
+    if pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")):
+        return ""
+    return (
+        f" (95% interval {fmt(row['ci_low'], signed=True)} to {fmt(row['ci_high'], signed=True)})"
+    )
+
+
+def _excludes_zero(row: pd.Series) -> bool | None:
+    if pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")):
+        return None
+    return bool(row["ci_low"] > 0 or row["ci_high"] < 0)
+
+
+def net_change_paragraph(summary: pd.DataFrame, group: str) -> str:
+    """What the change was, how much similar schools changed, what is left, and how sure.
+
+    Claims no more than the numbers allow: an interval that includes zero is called
+    "could be chance"; one that excludes zero is "more than chance alone readily explains",
+    never proof that the project caused it.
+    """
+    rows = summary.set_index(["measure", "group"])
+    need = [("progress", group), ("comparison", group), ("net_change", group)]
+    if any(key not in rows.index for key in need):
+        return ""
+    change, comparison, net = (rows.loc[key] for key in need)
+    n = int(change["n_schools"])
+    if n == 0 or pd.isna(net["change"]):
+        return ""
+    name = describe_group(group, n)
+    text = (
+        f"<strong>{html.escape(name)}.</strong> Progress changed by "
+        f"{fmt(change['change'], signed=True)}{_ci(change)}. Similar schools elsewhere in the "
+        f"file (for each project school, the non-project schools closest to it in baseline "
+        f"score) changed by {fmt(comparison['change'], signed=True)} over the same years. "
+        f"That leaves a net change of {fmt(net['change'], signed=True)}{_ci(net)}."
+    )
+    share = _share(change["change"], comparison["change"])
+    if share:
+        text += f" {share}"
+    verdict = _excludes_zero(net)
+    if verdict is True and net["change"] > 0:
+        text += (
+            " The interval excludes zero: these schools improved by more than similar "
+            "schools, by more than chance alone readily explains. That is consistent with "
+            "a project effect, though schools that chose to join may differ in ways the "
+            "data cannot show."
+        )
+    elif verdict is True:
+        text += " The interval excludes zero: these schools did worse than similar schools."
+    elif verdict is False:
+        text += (
+            " The interval includes zero, so the difference from similar schools could be chance."
+        )
+    if ("excess_change", group) in rows.index:
+        excess = rows.loc[("excess_change", group)]
+        text += (
+            f" Allowing instead for regression to the mean with the line fitted over all "
+            f"other schools, the change beyond what was expected is "
+            f"{fmt(excess['change'], signed=True)}{_ci(excess)}."
+        )
+    if ("mde", group) in rows.index and pd.notna(rows.loc[("mde", group), "change"]):
+        text += (
+            f" With {n} schools, the smallest net change this comparison could reliably "
+            f"detect is about {fmt(rows.loc[('mde', group), 'change'])} points."
+        )
+    return f"<p>{text}</p>"
+
+
+def _share(change: float, comparison: float) -> str:
+    if pd.isna(change) or pd.isna(comparison) or change <= 0:
+        return ""
+    if comparison <= 0:
+        return "Similar schools did not improve, so none of the change is explained by them."
+    if comparison >= change:
+        return "Similar schools improved at least as much, which explains all of the change."
+    pct = fmt(100 * comparison / change, 0)
+    return f"Similar schools' change is about {pct}% of the project schools' change."
+
+
+def honest_impact_block(ev) -> str:
+    """A paragraph per group, and the like-with-like note on weighting."""
+    parts = [net_change_paragraph(ev.summary, g) for g in project_groups(ev.summary)]
+    parts = [p for p in parts if p]
+    if not parts:
+        return "<p>There were too few comparison schools to estimate what similar schools did.</p>"
+    return "\n".join(parts)
+
+
+def weighting_note(ev) -> str:
+    """Which weighting the report uses and the like-with-like LA figure."""
+    rows = ev.summary.set_index(["measure", "group"])
+    if ev.params.weighting == "pupils":
+        text = (
+            "Every mean in this report weights each school by its pupils in the measure, "
+            "as the DfE computes the LA's published figure, so the project and LA figures "
+            "compare like with like."
+        )
+    else:
+        text = (
+            "Project figures are simple means over schools (each school counts once), as in "
+            "the project's published reports. The LA's published figure weights schools by "
+            "their pupils, so it is not directly comparable"
+        )
+        if ("progress", "la_schools") in rows.index:
+            r = rows.loc[("progress", "la_schools")]
+            text += (
+                f"; the like-with-like figure, the simple mean over the LA's "
+                f"{int(r['n_schools'])} mainstream schools with a score in both years, went "
+                f"from {fmt(r['baseline'])} to {fmt(r['outcome'])} "
+                f"({fmt(r['change'], signed=True)})"
+            )
+        text += "."
+    return f"<p>{html.escape(text)}</p>"
+
+
+def group_labels(summary: pd.DataFrame) -> dict[str, str]:
+    """Reader's names for the project's groups (without counts), for chart labels."""
+    return {g: describe_group(g) for g in summary["group"].unique()}
+
+
+def paired_project(ev) -> pd.DataFrame:
+    """The project schools counted in progress: baseline and change, for the scatter."""
+    from ipm_analysis.impact import paired
+
+    chosen = ev.schools[paired(ev.schools, "progress")]
+    return pd.DataFrame(
+        {
+            "baseline": chosen["baseline_progress"].to_numpy(),
+            "change": chosen["progress_change"].to_numpy(),
+        }
+    )
