@@ -162,3 +162,41 @@ def test_comparator_rows_carry_the_given_values(made_up):
     r = row(evaluate(params).summary, "progress", "comparator:Statistical neighbours")
     assert r["baseline"] == pytest.approx(-0.7)
     assert pd.isna(r["outcome"])
+
+
+def test_school_significance_and_change_interval_from_published_limits(tmp_path):
+    from conftest import school, write_table
+
+    # 100001: 2017 -3.0 [-5.0, -1.0] significantly below; 2018 -1.0 [-2.96, 0.96] average.
+    # se_b = 4 / 3.92, se_o = 3.92 / 3.92 = 1; half-width = 1.96 * sqrt(se_b^2 + 1)
+    write_table(
+        tmp_path / "a.csv",
+        [school("100001", "-3.0", "60%", MATPROG_LOWER="-5.0", MATPROG_UPPER="-1.0")],
+    )
+    write_table(
+        tmp_path / "b.csv",
+        [school("100001", "-1.0", "65%", MATPROG_LOWER="-2.96", MATPROG_UPPER="0.96")],
+    )
+    (tmp_path / "r.csv").write_text("urn,cohort\n100001,1\n", encoding="utf-8")
+    from ipm_analysis.params import ReportParams
+
+    ev = evaluate(
+        ReportParams.from_mapping(
+            {
+                "report_id": "s",
+                "title": "t",
+                "roster": str(tmp_path / "r.csv"),
+                "performance": {2017: str(tmp_path / "a.csv"), 2018: str(tmp_path / "b.csv")},
+                "baseline_year": 2017,
+                "outcome_year": 2018,
+                "n_resamples": 0,
+            }
+        )
+    )
+    s = ev.schools.iloc[0]
+    assert (s["baseline_significance"], s["outcome_significance"]) == ("below", "average")
+    half = 1.96 * ((4 / 3.92) ** 2 + 1) ** 0.5
+    assert s["progress_change_low"] == pytest.approx(2.0 - half)
+    assert s["progress_change_high"] == pytest.approx(2.0 + half)
+    r = row(ev.summary, "sig_below", "all")
+    assert (r["n_schools"], r["baseline"], r["outcome"]) == (1, 1, 0)
