@@ -18,27 +18,16 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ipm_analysis.dfe_tables import RECTYPE_MAINSTREAM
+from ipm_analysis.impact import SUMMARY_COLUMNS
 from ipm_analysis.uncertainty import _indices, bootstrap_indices, percentile_interval
 from ipm_analysis.uncertainty import resampled_means as _resampled_means
 from ipm_analysis.weighting import weighted_mean
 
-#: ``RECTYPE`` of a mainstream school row in a DfE KS2 table.
-RECTYPE_MAINSTREAM = "1"
 #: Minimum detectable effect in standard errors: 80% power, 5% two-sided (1.96 + 0.84).
 MDE_MULTIPLIER = 2.8
 #: Distances are compared at this many decimals, so float noise does not break ties.
 TIE_DECIMALS = 6
-
-SUMMARY_COLUMNS = [
-    "measure",
-    "group",
-    "n_schools",
-    "baseline",
-    "outcome",
-    "change",
-    "ci_low",
-    "ci_high",
-]
 
 
 def comparison_pool(panel: pd.DataFrame, touched_urns: Iterable[str]) -> pd.DataFrame:

@@ -44,26 +44,7 @@ def group_before_after(
     fig, ax = new_figure(7.5, 0.55 * max(len(rows), 3) + 1.6)
     y = np.arange(len(rows))[::-1]
     b, o = years
-    for i, row in enumerate(rows.itertuples()):
-        ax.plot([row.baseline, row.outcome], [y[i], y[i]], color="#9A9A9A", linewidth=1.5, zorder=1)
-    ax.scatter(
-        rows["baseline"],
-        y,
-        color=BASELINE_COLOUR,
-        marker=MARKERS[1],
-        s=55,
-        zorder=2,
-        label=year_label(b),
-    )
-    ax.scatter(
-        rows["outcome"],
-        y,
-        color=OUTCOME_COLOUR,
-        marker=MARKERS[0],
-        s=60,
-        zorder=3,
-        label=year_label(o),
-    )
+    _dumbbells(ax, rows["baseline"], rows["outcome"], y, years, size=55)
     ax.set_yticks(
         y,
         [describe_group(g, int(n)) for g, n in zip(rows["group"], rows["n_schools"], strict=True)],
@@ -92,6 +73,43 @@ def group_before_after(
     return Chart(name=f"groups_{measure}", figure=fig, alt=alt, title=title)
 
 
+def _dumbbells(
+    ax,
+    baseline: pd.Series,
+    outcome: pd.Series,
+    y: np.ndarray,
+    years: tuple[int, int],
+    *,
+    size: float,
+    direction_cues: bool = False,
+) -> None:
+    """Baseline (square) joined to outcome (circle) on each row; with ``direction_cues``
+    a rise is a solid turquoise line and a fall a dashed orange one (never colour alone)."""
+    for b, o, row_y in zip(baseline, outcome, y, strict=True):
+        up = o >= b
+        colour = (PALETTE[1] if up else PALETTE[3]) if direction_cues else "#9A9A9A"
+        style = "-" if up or not direction_cues else "--"
+        ax.plot([b, o], [row_y, row_y], color=colour, linewidth=1.6, linestyle=style, zorder=1)
+    ax.scatter(
+        baseline,
+        y,
+        color=BASELINE_COLOUR,
+        marker=MARKERS[1],
+        s=size,
+        zorder=2,
+        label=year_label(years[0]),
+    )
+    ax.scatter(
+        outcome,
+        y,
+        color=OUTCOME_COLOUR,
+        marker=MARKERS[0],
+        s=size * 1.1,
+        zorder=3,
+        label=year_label(years[1]),
+    )
+
+
 def _groups_alt(rows: pd.DataFrame, measure: str, years: tuple[int, int]) -> str:
     if rows.empty:
         return f"No group has {measure} figures in both years."
@@ -114,33 +132,14 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
     chosen = chosen.sort_values(["cohort", "baseline_progress"], ascending=[False, True])
     fig, ax = new_figure(7.5, 0.2 * max(len(chosen), 8) + 1.6)
     y = np.arange(len(chosen))
-    for i, school in enumerate(chosen.itertuples()):
-        up = school.outcome_progress >= school.baseline_progress
-        ax.plot(
-            [school.baseline_progress, school.outcome_progress],
-            [y[i], y[i]],
-            color=PALETTE[1] if up else PALETTE[3],
-            linewidth=1.6,
-            linestyle="-" if up else "--",
-            zorder=1,
-        )
-    ax.scatter(
+    _dumbbells(
+        ax,
         chosen["baseline_progress"],
-        y,
-        color=BASELINE_COLOUR,
-        marker=MARKERS[1],
-        s=22,
-        zorder=2,
-        label=year_label(years[0]),
-    )
-    ax.scatter(
         chosen["outcome_progress"],
         y,
-        color=OUTCOME_COLOUR,
-        marker=MARKERS[0],
-        s=26,
-        zorder=3,
-        label=year_label(years[1]),
+        years,
+        size=24,
+        direction_cues=True,
     )
     ax.set_yticks(
         y, [f"C{c} · {u}" for c, u in zip(chosen["cohort"], chosen["urn"], strict=True)], fontsize=6
