@@ -58,8 +58,10 @@ def test_report_folder_holds_every_output(built):
     _, out = built
     for name in ("report.html", "report.ipynb", "summary.csv", "schools.csv"):
         assert (out / name).is_file(), name
+    # two schools leave no comparison pool, so no regression-to-the-mean scatter
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
         "change_distribution.png",
+        "forest_net_change.png",
         "groups_attainment.png",
         "groups_progress.png",
         "schools_progress.png",
@@ -92,7 +94,7 @@ def test_html_is_self_contained_escaped_and_has_no_code(built):
     assert "from ipm_analysis" not in body and "display(HTML" not in body  # no code shown
     assert 'class="highlight' not in body and "In&nbsp;[" not in body
     assert 'src="http' not in page and 'href="http' not in page.split("</head>")[0]
-    assert page.count('src="data:image/png;base64,') == 4
+    assert page.count('src="data:image/png;base64,') == 5
     assert "End-to-end &lt;check&gt;" in page
     assert "PROVISIONAL" in page and "-0.25*" in page
 
