@@ -19,6 +19,7 @@ from ipm_analysis.dfe_tables import (
     school_figures,
     subject,
 )
+from ipm_analysis.disclosure import SYMBOL, apply_suppression, row_suppressed
 from ipm_analysis.errors import InputError
 from ipm_analysis.groups import group_membership
 from ipm_analysis.impact import impact_summary, school_changes
@@ -115,6 +116,8 @@ def evaluate(params: ReportParams) -> Evaluation:
         references=references,
         weighting=params.weighting,
     )
+    if params.suppress:  # disclosure control: the last step, after every figure is computed
+        summary = apply_suppression(summary, params.min_n)
     return Evaluation(
         params=params,
         schools=schools,
@@ -184,7 +187,9 @@ def report_info(ev: Evaluation) -> dict[str, str]:
     rows = ev.summary.set_index(["measure", "group"])
     all_rows = rows.loc[("progress", "all")] if ("progress", "all") in rows.index else None
     headline = ""
-    if all_rows is not None and int(all_rows["n_schools"]) > 0:
+    if all_rows is not None and row_suppressed(all_rows):
+        headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
+    elif all_rows is not None and int(all_rows["n_schools"]) > 0:
         headline = (
             f"progress {fmt(all_rows['baseline'])} to {fmt(all_rows['outcome'])} "
             f"({fmt(all_rows['change'], signed=True)})"

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ipm_analysis.disclosure import SYMBOL, footnote, row_suppressed
 from ipm_analysis.groups import ALL, BASELINE_NEGATIVE, describe_group
 from ipm_analysis.rounding import fmt
 
 MEASURE_WORDS = {"progress": "progress", "attainment": "expected standard (EXS+) %"}
-SUPPRESSED = "c"
+SUPPRESSED = SYMBOL
 
 
 def year_label(year: int) -> str:
@@ -72,8 +73,7 @@ def measure_table(
         label = describe_group(group, n)
         if group == "la":
             label = f"All schools in {la_name} (published)"
-        suppressed = bool(row.get("suppressed", False))
-        if suppressed:
+        if row_suppressed(row):
             cells = [SUPPRESSED, SUPPRESSED, SUPPRESSED]
         else:
             cells = [
@@ -117,6 +117,7 @@ def headline(
     subject: str,
     provisional_years: Sequence[int] = (),
     la_name: str = "the LA",
+    min_n: int = 3,
 ) -> str:
     """One sentence a headteacher can quote: all schools' change, and the LA's alongside."""
     rows = summary.set_index(["measure", "group"])
@@ -124,6 +125,11 @@ def headline(
     if ("progress", ALL) not in rows.index or rows.loc[("progress", ALL), "n_schools"] == 0:
         return "No project school has a progress score in both years, so no change can be shown."
     r = rows.loc[("progress", ALL)]
+    if row_suppressed(r):
+        return (
+            f"Fewer than {min_n} project schools have a {subject} progress score in both years, "
+            f"so their average is not shown ({SYMBOL}): it could identify a school."
+        )
     text = (
         f"Across the {int(r['n_schools'])} project schools with a {subject} progress score in "
         f"both years, the average score moved from {fmt(r['baseline'])} in {year_label(b)} to "
@@ -203,6 +209,7 @@ def page_header(ev) -> str:
         subject=p.subject,
         provisional_years=p.provisional_years,
         la_name=ev.la_name,
+        min_n=ev.params.min_n,
     )
     parts.append(f'<p class="ipm-headline">{html.escape(sentence)}</p>')
     return "\n".join(parts)
@@ -226,7 +233,10 @@ def measure_block(ev, measure: str) -> str:
         "(mean weighted by pupils"
     )
     caption += "; * provisional)" if ev.params.provisional_years else ")"
-    return html_table(table, caption)
+    out = html_table(table, caption)
+    if (table == SYMBOL).any().any():
+        out += f'<p class="ipm-footnote">{html.escape(footnote(ev.params.min_n))}</p>'
+    return out
 
 
 def threshold_sentence(ev) -> str:
@@ -235,6 +245,12 @@ def threshold_sentence(ev) -> str:
         return ""
     r = rows.loc[("below_threshold", ALL)]
     b, o = ev.params.years
+    if row_suppressed(r):
+        return (
+            f"<p>Project schools with a progress score below {fmt(ev.params.threshold)}: "
+            f"<strong>{SYMBOL}</strong> (fewer than {ev.params.min_n} schools have a score in "
+            "both years).</p>"
+        )
     return (
         f"<p>Project schools with a progress score below {fmt(ev.params.threshold)}: "
         f"<strong>{int(r['baseline'])}</strong> in {year_label(b)} and "
@@ -278,7 +294,9 @@ def sources_block(ev) -> str:
         f"<p>Roster: {html.escape(p.roster.name)}. Progress is the DfE's KS1-to-KS2 value-added "
         "score (national average 0); attainment is the % of pupils at the expected standard. "
         "A school counts in a figure only with a number in both years; withdrawn schools count in "
-        "none. Figures are rounded half away from zero, as the DfE rounds.</p>"
+        "none. Figures are rounded half away from zero, as the DfE rounds."
+        + (f" {html.escape(footnote(p.min_n))}" if p.suppress else "")
+        + "</p>"
         + (
             f"<p><strong>Notes on the published figures.</strong></p><ul>{notes}</ul>"
             if notes
@@ -302,7 +320,8 @@ def schools_block(ev) -> str:
             "Status": s["status"].to_numpy(),
             f"Progress {year_label(b)}": [fmt(v) for v in s["baseline_progress"]],
             f"Progress {year_label(o)}{star(o, ev.params.provisional_years)}": [
-                fmt(v) for v in s["outcome_progress"]],
+                fmt(v) for v in s["outcome_progress"]
+            ],
             "Change": [fmt(v, signed=True) for v in s["progress_change"]],
             f"EXS+ % {year_label(b)}": [fmt(v, 1) for v in s["baseline_attainment"]],
             f"EXS+ % {year_label(o)}": [fmt(v, 1) for v in s["outcome_attainment"]],

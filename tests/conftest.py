@@ -132,7 +132,8 @@ def made_up(tmp_path: Path) -> dict[str, Path]:
         "roster: roster.csv\n"
         "performance:\n  2017: 2017.csv\n  2018: 2018.csv\n"
         "baseline_year: 2017\noutcome_year: 2018\n"
-        "n_resamples: 1000\n",
+        "n_resamples: 1000\n"
+        "min_n: 1\n",  # groups of 1-2 schools: definitions are pinned unsuppressed
         encoding="utf-8",
     )
     return {"2017": y1, "2018": y2, "roster": roster, "params": params, "dir": tmp_path}

@@ -16,7 +16,8 @@ from ipm_analysis.charts.style import (
     Chart,
     new_figure,
 )
-from ipm_analysis.groups import describe_group
+from ipm_analysis.disclosure import SYMBOL
+from ipm_analysis.groups import ALL, describe_group
 from ipm_analysis.impact import paired
 from ipm_analysis.presentation import group_order, year_label
 from ipm_analysis.rounding import fmt
@@ -25,15 +26,25 @@ PROJECT_GROUP_PREFIXES = ("all", "cohort:", "tla:", "baseline:")
 
 
 def _project_rows(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The project's groups with schools, in table order; a boolean ``suppressed`` column
+    (False when the summary has none) marks the groups shown as ``c``."""
     rows = summary[
         (summary["measure"] == measure)
         & summary["group"].str.startswith(PROJECT_GROUP_PREFIXES)
         & (summary["n_schools"].fillna(0) > 0)
-    ]
-    if "suppressed" in rows:
-        rows = rows[~rows["suppressed"].fillna(False).astype(bool)]
+    ].copy()
+    hidden = rows["suppressed"] if "suppressed" in rows else pd.Series(False, index=rows.index)
+    rows["suppressed"] = hidden.fillna(False).astype(bool)
     order = group_order(rows["group"].tolist())
     return rows.set_index("group").loc[order].reset_index()
+
+
+def _summary_suppressed(summary: pd.DataFrame, measure: str, group: str) -> bool:
+    """Whether the summary hides ``measure`` for ``group``."""
+    if "suppressed" not in summary:
+        return False
+    hit = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    return bool(hit["suppressed"].fillna(False).any())
 
 
 def group_before_after(
@@ -45,7 +56,21 @@ def group_before_after(
     y = np.arange(len(rows))[::-1]
     b, o = years
     for i, row in enumerate(rows.itertuples()):
-        ax.plot([row.baseline, row.outcome], [y[i], y[i]], color="#9A9A9A", linewidth=1.5, zorder=1)
+        if row.suppressed:  # disclosure control: the group is named but its figures are not
+            ax.text(
+                0.5,
+                y[i],
+                f"{SYMBOL} (too few schools to show)",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#0B0C0C",
+                bbox={"facecolor": "white", "edgecolor": "#B1B4B6", "boxstyle": "round"},
+                zorder=4,
+            )
+            continue
+        ax.plot([row.baseline, row.outcome], [y[i], y[i]], color="#6F777B", linewidth=1.5, zorder=1)
     ax.scatter(
         rows["baseline"],
         y,
@@ -97,12 +122,22 @@ def _groups_alt(rows: pd.DataFrame, measure: str, years: tuple[int, int]) -> str
         return f"No group has {measure} figures in both years."
     dp = 2 if measure == "progress" else 1
     parts = [
-        f"{describe_group(r.group, int(r.n_schools))}: {fmt(r.baseline, dp)} to "
-        f"{fmt(r.outcome, dp)} ({fmt(r.change, dp, signed=True)})"
+        f"{describe_group(r.group, int(r.n_schools))}: "
+        + (
+            f"{SYMBOL}, not shown because too few schools"
+            if r.suppressed
+            else f"{fmt(r.baseline, dp)} to {fmt(r.outcome, dp)} ({fmt(r.change, dp, signed=True)})"
+        )
         for r in rows.itertuples()
     ]
+    shown = rows[~rows["suppressed"]]
+    finding = ""
+    if len(shown):
+        rose = int((shown["change"] > 0).sum())
+        finding = f"{rose} of {len(shown)} groups shown rose. "
     return (
         f"Dot chart of average {measure} in {year_label(years[0])} and {year_label(years[1])}. "
+        + finding
         + "; ".join(parts)
         + "."
     )
@@ -160,13 +195,19 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
     return Chart(name="schools_progress", figure=fig, alt=alt, title=title)
 
 
-def change_distribution(schools: pd.DataFrame, *, years: tuple[int, int]) -> Chart:
-    """How much schools' progress scores changed: a histogram with the mean and 0 marked."""
+def change_distribution(
+    schools: pd.DataFrame, *, years: tuple[int, int], hide_mean: bool = False
+) -> Chart:
+    """How much schools' progress scores changed: a histogram with the mean and 0 marked.
+
+    ``hide_mean`` leaves the mean out when the group figure it equals is suppressed.
+    """
     changes = schools.loc[paired(schools, "progress"), "progress_change"]
     fig, ax = new_figure(7.0, 3.6)
     if len(changes):
         bins = np.arange(np.floor(changes.min()) - 0.5, np.ceil(changes.max()) + 1.0, 0.5)
         ax.hist(changes, bins=bins, color=PALETTE[0], edgecolor="white", hatch="//")
+    if len(changes) and not hide_mean:
         ax.axvline(
             changes.mean(),
             color=PALETTE[3],
@@ -180,7 +221,13 @@ def change_distribution(schools: pd.DataFrame, *, years: tuple[int, int]) -> Cha
     ax.legend(fontsize=8)
     title = "Distribution of the change in progress score"
     ax.set_title(title, loc="left", fontsize=11)
-    if len(changes):
+    if len(changes) and hide_mean:
+        alt = (
+            f"Histogram of {len(changes)} schools' change in progress score, from "
+            f"{fmt(changes.min(), signed=True)} to {fmt(changes.max(), signed=True)}; "
+            f"the mean is not shown ({SYMBOL}): too few schools."
+        )
+    elif len(changes):
         alt = (
             f"Histogram of {len(changes)} schools' change in progress score, from "
             f"{fmt(changes.min(), signed=True)} to {fmt(changes.max(), signed=True)}; "
@@ -203,6 +250,8 @@ def all_charts(
     return [
         group_before_after(summary, "progress", years=years, la_name=la_name, subject=subject),
         school_moves(schools, years=years, subject=subject),
-        change_distribution(schools, years=years),
+        change_distribution(
+            schools, years=years, hide_mean=_summary_suppressed(summary, "progress", ALL)
+        ),
         group_before_after(summary, "attainment", years=years, la_name=la_name, subject=subject),
     ]
