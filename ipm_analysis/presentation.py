@@ -4,6 +4,7 @@ for provisional years), escaped HTML, plain English. Nothing here computes a fig
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -87,16 +88,36 @@ def measure_table(
     return pd.DataFrame(body, columns=["Group", *columns]).set_index("Group")
 
 
+#: A shown figure: a signed decimal with an optional `*` or `%`, a dash, or the `c` symbol.
+_FIGURE = re.compile(rf"^([+-]?\d[\d,]*(\.\d+)?[*%]?|-|{SYMBOL})$")
+
+
+def _numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Which columns hold only figures (right-aligned, like the seed report's tables)."""
+    return [
+        bool(len(frame)) and all(_FIGURE.match(_text(v)) for v in frame[column])
+        for column in frame.columns
+    ]
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, index: bool = True) -> str:
-    """An accessible HTML table: caption, header cells with scope, every value escaped."""
-    head = "".join(
-        f'<th scope="col">{html.escape(str(c))}</th>'
-        for c in ([frame.index.name or ""] if index else []) + list(frame.columns)
+    """An accessible HTML table: caption, header cells with scope, every value escaped.
+
+    Columns of figures get ``class="num"`` (right-aligned); text columns stay left-aligned.
+    """
+    numeric = _numeric_columns(frame)
+    num = [' class="num"' if n else "" for n in numeric]
+    head = f'<th scope="col">{html.escape(str(frame.index.name or ""))}</th>' if index else ""
+    head += "".join(
+        f'<th scope="col"{n}>{html.escape(str(c))}</th>'
+        for c, n in zip(frame.columns, num, strict=True)
     )
     body = []
     for key, row in frame.iterrows():
         cells = f'<th scope="row">{html.escape(str(key))}</th>' if index else ""
-        cells += "".join(f"<td>{html.escape(_text(v))}</td>" for v in row)
+        cells += "".join(
+            f"<td{n}>{html.escape(_text(v))}</td>" for v, n in zip(row, num, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     return (
         f'<div class="ipm-table"><table><caption>{html.escape(caption)}</caption>'

@@ -84,7 +84,7 @@ def run_report(
         execute_notebook(
             NOTEBOOKS / KINDS[kind].notebook,
             work / "report.ipynb",
-            {**parameters, "output_dir": str(work)},
+            {**parameters, "output_dir": str(work.resolve())},  # the kernel runs in work
         )
         from ipm_analysis.export import export_html
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 import pandas as pd
 
 from ipm_analysis.charts.style import (
@@ -94,6 +95,7 @@ def group_before_after(
         [describe_group(g, int(n)) for g, n in zip(rows["group"], rows["n_schools"], strict=True)],
     )
     ref = summary[summary["measure"] == measure].set_index("group")
+    dp = 2 if measure == "progress" else 1
     if "la" in ref.index:
         la = ref.loc["la"]
         for value, style, yr in ((la["baseline"], ":", b), (la["outcome"], "--", o)):
@@ -103,7 +105,7 @@ def group_before_after(
                     color=PALETTE[2],
                     linestyle=style,
                     linewidth=1.2,
-                    label=f"{la_name} {year_label(yr)} ({fmt(value)})",
+                    label=f"{la_name} {year_label(yr)} ({fmt(value, dp)})",
                 )
     if measure == "progress":
         ax.axvline(0, color="black", linewidth=1.0, label="National average (0)")
@@ -178,7 +180,9 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
         label=year_label(years[1]),
     )
     ax.set_yticks(
-        y, [f"C{c} · {u}" for c, u in zip(chosen["cohort"], chosen["urn"], strict=True)], fontsize=6
+        y,
+        [f"C{c} · {u}" for c, u in zip(chosen["cohort"], chosen["urn"], strict=True)],
+        fontsize=7.5,
     )
     ax.axvline(0, color="black", linewidth=1.0)
     ax.set_xlabel(f"{subject.capitalize()} progress score (national average 0)")
@@ -218,6 +222,7 @@ def change_distribution(
     ax.axvline(0, color="black", linewidth=1.0, label="No change")
     ax.set_xlabel(f"Change in progress score, {year_label(years[0])} to {year_label(years[1])}")
     ax.set_ylabel("Schools")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of schools
     ax.legend(fontsize=8)
     title = "Distribution of the change in progress score"
     ax.set_title(title, loc="left", fontsize=11)
