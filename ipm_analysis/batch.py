@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ipm_analysis.errors import InputError
 
@@ -42,31 +43,46 @@ def find_params(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def _build(params_path: Path, output_dir: Path) -> BatchItem:
+def _build(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
     from ipm_analysis.runner import run_report
 
     try:
-        result = run_report(params_path, output_dir)
+        result = run_report(params_path, output_dir, **options)
     except Exception as exc:  # one report's failure must not stop the batch
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         return BatchItem(params_path, "failed", message=first_line)
     return BatchItem(params_path, "built", result.report_id, seconds=result.seconds)
 
 
-def run_batch(paths: Sequence[Path], output_dir: Path, *, jobs: int | None = None) -> int:
-    """Build every report; print a table of results; write the index. Exit code 0 or 1."""
+def run_batch(
+    paths: Sequence[Path],
+    output_dir: Path,
+    *,
+    jobs: int | None = None,
+    pdf: bool = False,
+    suppress: bool | None = None,
+) -> int:
+    """Build every report; print a table of results; write the index. Exit code 0 or 1.
+
+    ``pdf`` and ``suppress`` are passed to :func:`ipm_analysis.runner.run_report`.
+    """
     params_files = find_params(paths)
+    options: dict[str, Any] = {"pdf": pdf, "suppress": suppress}
+    if pdf:
+        from ipm_analysis.pdf import check_pdf_tools
+
+        check_pdf_tools()  # one clear message, not one failure per report
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(params_files) or 1))
     items: list[BatchItem] = []
     if jobs == 1:
         for path in params_files:
-            items.append(_build(path, output_dir))
+            items.append(_build(path, output_dir, **options))
             _print_progress(items[-1], len(items), len(params_files))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_build, path, output_dir) for path in params_files]
+            futures = [pool.submit(_build, path, output_dir, **options) for path in params_files]
             for future in as_completed(futures):
                 items.append(future.result())
                 _print_progress(items[-1], len(items), len(params_files))

@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="build one impact report from a params YAML")
     report.add_argument("params", type=Path)
     report.add_argument("--output-dir", type=Path, default=Path("outputs"))
+    _output_options(report)
 
     batch = sub.add_parser("batch", help="build many reports and outputs/index.html")
     batch.add_argument(
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"))
     batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
+    _output_options(batch)
 
     validate = sub.add_parser("validate", help="check a params file and its inputs")
     validate.add_argument("params", type=Path)
@@ -38,6 +40,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium"
+    )
+    command.add_argument(
+        "--no-suppress",
+        dest="suppress",
+        action="store_const",
+        const=False,
+        default=None,
+        help="show figures from fewer than min_n schools and keep them in summary.csv "
+        "(default: shown as c and blanked)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -45,15 +62,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             from ipm_analysis.runner import run_report
 
             kind = "focus" if args.command == "focus" else "impact"
-            result = run_report(args.params, args.output_dir, kind=kind)
+            result = run_report(
+                args.params,
+                args.output_dir,
+                kind=kind,
+                pdf=getattr(args, "pdf", False),
+                suppress=getattr(args, "suppress", None),
+            )
             print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
+            if args.pdf:
+                print(f"PDF written to {result.folder / 'report.pdf'}")
             return 0
         if args.command == "validate":
             return _validate(args.params)
         if args.command == "batch":
             from ipm_analysis.batch import run_batch
 
-            return run_batch(args.params or [Path("params")], args.output_dir, jobs=args.jobs)
+            return run_batch(
+                args.params or [Path("params")],
+                args.output_dir,
+                jobs=args.jobs,
+                pdf=args.pdf,
+                suppress=args.suppress,
+            )
     except InputError as exc:
         print(f"ipm: bad input: {exc}", file=sys.stderr)
         return InputError.exit_code

@@ -44,3 +44,8 @@ class ReportError(Exception):
     """A report failed while running (exit code 1); the executed notebook is kept."""
 
     exit_code = 1
+
+
+class MissingToolError(ReportError):
+    """A program the requested output needs is not installed; the message says how to get it
+    (exit code 1)."""

@@ -27,6 +27,7 @@ from ipm_analysis.dfe_tables import (
     school_figures,
     subject,
 )
+from ipm_analysis.disclosure import SYMBOL, apply_suppression, row_suppressed
 from ipm_analysis.errors import InputError
 from ipm_analysis.groups import group_membership
 from ipm_analysis.impact import (
@@ -197,6 +198,8 @@ def evaluate(params: ReportParams) -> Evaluation:
         )
     summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
     summary["n_schools"] = summary["n_schools"].astype("Int64")
+    if params.suppress:  # disclosure control: the last step, after every figure is computed
+        summary = apply_suppression(summary, params.min_n)
     return Evaluation(
         params=params,
         schools=schools,
@@ -297,7 +300,9 @@ def report_info(ev: Evaluation) -> dict[str, str]:
     rows = ev.summary.set_index(["measure", "group"])
     all_rows = rows.loc[("progress", "all")] if ("progress", "all") in rows.index else None
     headline = ""
-    if all_rows is not None and int(all_rows["n_schools"]) > 0:
+    if all_rows is not None and row_suppressed(all_rows):
+        headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
+    elif all_rows is not None and int(all_rows["n_schools"]) > 0:
         headline = (
             f"progress {fmt(all_rows['baseline'])} to {fmt(all_rows['outcome'])} "
             f"({fmt(all_rows['change'], signed=True)})"

@@ -4,15 +4,17 @@ for provisional years), escaped HTML, plain English. Nothing here computes a fig
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 import pandas as pd
 
+from ipm_analysis.disclosure import SYMBOL, footnote, row_suppressed
 from ipm_analysis.groups import ALL, BASELINE_NEGATIVE, describe_group
 from ipm_analysis.rounding import fmt
 
 MEASURE_WORDS = {"progress": "progress", "attainment": "expected standard (EXS+) %"}
-SUPPRESSED = "c"
+SUPPRESSED = SYMBOL
 
 
 def year_label(year: int) -> str:
@@ -72,8 +74,7 @@ def measure_table(
         label = describe_group(group, n)
         if group == "la":
             label = f"All schools in {la_name} (published)"
-        suppressed = bool(row.get("suppressed", False))
-        if suppressed:
+        if row_suppressed(row):
             cells = [SUPPRESSED, SUPPRESSED, SUPPRESSED]
         else:
             cells = [
@@ -87,16 +88,36 @@ def measure_table(
     return pd.DataFrame(body, columns=["Group", *columns]).set_index("Group")
 
 
+#: A shown figure: a signed decimal with an optional `*` or `%`, a dash, or the `c` symbol.
+_FIGURE = re.compile(rf"^([+-]?\d[\d,]*(\.\d+)?[*%]?|-|{SYMBOL})$")
+
+
+def _numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Which columns hold only figures (right-aligned, like the seed report's tables)."""
+    return [
+        bool(len(frame)) and all(_FIGURE.match(_text(v)) for v in frame[column])
+        for column in frame.columns
+    ]
+
+
 def html_table(frame: pd.DataFrame, caption: str, *, index: bool = True) -> str:
-    """An accessible HTML table: caption, header cells with scope, every value escaped."""
-    head = "".join(
-        f'<th scope="col">{html.escape(str(c))}</th>'
-        for c in ([frame.index.name or ""] if index else []) + list(frame.columns)
+    """An accessible HTML table: caption, header cells with scope, every value escaped.
+
+    Columns of figures get ``class="num"`` (right-aligned); text columns stay left-aligned.
+    """
+    numeric = _numeric_columns(frame)
+    num = [' class="num"' if n else "" for n in numeric]
+    head = f'<th scope="col">{html.escape(str(frame.index.name or ""))}</th>' if index else ""
+    head += "".join(
+        f'<th scope="col"{n}>{html.escape(str(c))}</th>'
+        for c, n in zip(frame.columns, num, strict=True)
     )
     body = []
     for key, row in frame.iterrows():
         cells = f'<th scope="row">{html.escape(str(key))}</th>' if index else ""
-        cells += "".join(f"<td>{html.escape(_text(v))}</td>" for v in row)
+        cells += "".join(
+            f"<td{n}>{html.escape(_text(v))}</td>" for v, n in zip(row, num, strict=True)
+        )
         body.append(f"<tr>{cells}</tr>")
     return (
         f'<div class="ipm-table"><table><caption>{html.escape(caption)}</caption>'
@@ -117,6 +138,7 @@ def headline(
     subject: str,
     provisional_years: Sequence[int] = (),
     la_name: str = "the LA",
+    min_n: int = 3,
 ) -> str:
     """One sentence a headteacher can quote: all schools' change, and the LA's alongside."""
     rows = summary.set_index(["measure", "group"])
@@ -124,6 +146,11 @@ def headline(
     if ("progress", ALL) not in rows.index or rows.loc[("progress", ALL), "n_schools"] == 0:
         return "No project school has a progress score in both years, so no change can be shown."
     r = rows.loc[("progress", ALL)]
+    if row_suppressed(r):
+        return (
+            f"Fewer than {min_n} project schools have a {subject} progress score in both years, "
+            f"so their average is not shown ({SYMBOL}): it could identify a school."
+        )
     text = (
         f"Across the {int(r['n_schools'])} project schools with a {subject} progress score in "
         f"both years, the average score moved from {fmt(r['baseline'])} in {year_label(b)} to "
@@ -203,6 +230,7 @@ def page_header(ev) -> str:
         subject=p.subject,
         provisional_years=p.provisional_years,
         la_name=ev.la_name,
+        min_n=ev.params.min_n,
     )
     parts.append(f'<p class="ipm-headline">{html.escape(sentence)}</p>')
     return "\n".join(parts)
@@ -226,7 +254,10 @@ def measure_block(ev, measure: str) -> str:
         "(mean weighted by pupils"
     )
     caption += "; * provisional)" if ev.params.provisional_years else ")"
-    return html_table(table, caption)
+    out = html_table(table, caption)
+    if (table == SYMBOL).any().any():
+        out += f'<p class="ipm-footnote">{html.escape(footnote(ev.params.min_n))}</p>'
+    return out
 
 
 def threshold_sentence(ev) -> str:
@@ -235,6 +266,12 @@ def threshold_sentence(ev) -> str:
         return ""
     r = rows.loc[("below_threshold", ALL)]
     b, o = ev.params.years
+    if row_suppressed(r):
+        return (
+            f"<p>Project schools with a progress score below {fmt(ev.params.threshold)}: "
+            f"<strong>{SYMBOL}</strong> (fewer than {ev.params.min_n} schools have a score in "
+            "both years).</p>"
+        )
     return (
         f"<p>Project schools with a progress score below {fmt(ev.params.threshold)}: "
         f"<strong>{int(r['baseline'])}</strong> in {year_label(b)} and "
@@ -278,7 +315,9 @@ def sources_block(ev) -> str:
         f"<p>Roster: {html.escape(p.roster.name)}. Progress is the DfE's KS1-to-KS2 value-added "
         "score (national average 0); attainment is the % of pupils at the expected standard. "
         "A school counts in a figure only with a number in both years; withdrawn schools count in "
-        "none. Figures are rounded half away from zero, as the DfE rounds.</p>"
+        "none. Figures are rounded half away from zero, as the DfE rounds."
+        + (f" {html.escape(footnote(p.min_n))}" if p.suppress else "")
+        + "</p>"
         + (
             f"<p><strong>Notes on the published figures.</strong></p><ul>{notes}</ul>"
             if notes

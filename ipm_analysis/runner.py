@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ipm_analysis.errors import InputError, ReportError
+from ipm_analysis.errors import InputError, MissingToolError, ReportError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -74,16 +74,29 @@ def papermill_parameters(params_path: str | Path, kind: str | None = None) -> di
 
 
 def run_report(
-    params_path: str | Path, output_dir: str | Path = "outputs", *, kind: str | None = None
+    params_path: str | Path,
+    output_dir: str | Path = "outputs",
+    *,
+    kind: str | None = None,
+    pdf: bool = False,
+    suppress: bool | None = None,
 ) -> ReportResult:
     """Build one report into ``<output_dir>/<report_id>/``; returns where it went.
 
-    ``kind`` is ``impact`` or ``focus``; by default it is read from the params file.
+    ``kind`` is ``impact`` or ``focus``; by default it is read from the params file. ``pdf``
+    also prints ``report.pdf`` (before publishing, so a failed PDF publishes nothing);
+    ``suppress`` overrides the params file's disclosure control when not None.
     """
     start = time.perf_counter()
     params_path = Path(params_path)
     kind = kind or kind_of(params_path)
     parameters = papermill_parameters(params_path, kind)
+    if suppress is not None:
+        parameters["suppress"] = bool(suppress)
+    if pdf:
+        from ipm_analysis.pdf import check_pdf_tools
+
+        check_pdf_tools()  # fail before the slow part when no browser is installed
     report_id = parameters["report_id"]
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -93,11 +106,15 @@ def run_report(
         execute_notebook(
             NOTEBOOKS / KINDS[kind].notebook,
             work / "report.ipynb",
-            {**parameters, "output_dir": str(work.resolve())},
+            {**parameters, "output_dir": str(work.resolve())},  # the kernel runs in work
         )
         from ipm_analysis.export import export_html
 
         export_html(work / "report.ipynb", work / "report.html", title=parameters.get("title"))
+        if pdf:
+            from ipm_analysis.pdf import html_to_pdf
+
+            html_to_pdf(work / "report.html", work / "report.pdf", title=parameters["title"])
     except Exception as exc:
         failed = _keep_failed(work, output_dir / f"{report_id}.failed")
         raise _explain_failure(exc, failed) from None
@@ -144,6 +161,8 @@ def _keep_failed(work: Path, failed: Path) -> Path:
 
 def _explain_failure(exc: Exception, failed: Path) -> Exception:
     kept = f" The executed notebook is kept for debugging in {failed / 'report.ipynb'}."
+    if isinstance(exc, MissingToolError):
+        return MissingToolError(f"{exc}{kept}")
     ename = getattr(exc, "ename", None)
     if ename == "InputError":
         error = InputError(str(getattr(exc, "evalue", exc)) + kept)

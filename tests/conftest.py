@@ -132,7 +132,8 @@ def made_up(tmp_path: Path) -> dict[str, Path]:
         "roster: roster.csv\n"
         "performance:\n  2017: 2017.csv\n  2018: 2018.csv\n"
         "baseline_year: 2017\noutcome_year: 2018\n"
-        "n_resamples: 1000\n",
+        "n_resamples: 1000\n"
+        "min_n: 1\n",  # groups of 1-2 schools: definitions are pinned unsuppressed
         encoding="utf-8",
     )
     return {"2017": y1, "2018": y2, "roster": roster, "params": params, "dir": tmp_path}
@@ -157,3 +158,66 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+#: The made-up two-report batch of the browser tests: (urn, name, 2017, 2018, 2019 progress).
+#: Names include markup that must be shown as text.
+EXAMPLE_SCHOOLS = [
+    ("100001", "<b>Bold</b> & <script>", "-2.4", "-1.1", "-0.5"),
+    ("100002", "Alder Primary", "-3.1", "-0.6", "0.2"),
+    ("100003", "Birch Juniors", "0.8", "1.3", "1.0"),
+    ("100004", "Cedar CE Primary", "-1.2", "-1.45", "-2.1"),
+    ("100005", "Damson Lane", "-0.5", "0.4", "0.9"),
+    ("100006", "Elm Tree", "-4.2", "-2.3", "-1.2"),
+    ("100007", "Fir Bank", "1.7", "0.9", "1.4"),
+    ("100008", "Gorse Hill", "-2.2", "-1.9", "-0.3"),
+    ("100009", "Hazel Grove", "-0.9", "-1.4", "0.6"),
+    ("100010", "Ivy Road", "0.3", "-0.2", "0.75"),
+    ("100011", "Juniper Way", "-1.8", "-2.0", "-1.0"),
+]
+
+
+def write_example_batch(folder: Path) -> list[Path]:
+    """Three years of a made-up LA and two params files (2017-18 cohorts 1 and 2 with TLA,
+    one group below min_n; 2018-19 cohort 3 with a withdrawal). Returns the params files."""
+    la_rows = {"2017": la("-0.3", "77%"), "2018": la("-0.4", "76.8%"), "2019": la("0.1", "78%")}
+    for position, year in enumerate(("2017", "2018", "2019")):
+        rows = [
+            school(urn, progress[position], f"{60 + i * 3 + position}%", SCHNAME=name)
+            for i, (urn, name, *progress) in enumerate(EXAMPLE_SCHOOLS)
+        ]
+        rows += [la_rows[year], {"RECTYPE": "5", "PTMAT_EXP": "75%"}]
+        write_table(folder / f"{year}.csv", rows)
+    (folder / "roster_a.csv").write_text(
+        "urn,cohort,school_name,tla,visits\n"
+        '100001,1,"<b>Bold</b> & <script>",yes,5\n100002,1,Alder Primary,no,5\n'
+        "100003,1,Birch Juniors,no,5\n100004,1,Cedar CE Primary,no,5\n"
+        "100005,2,Damson Lane,yes,3\n100006,2,Elm Tree,no,3\n100007,2,Fir Bank,no,3\n",
+        encoding="utf-8",
+    )
+    (folder / "roster_b.csv").write_text(
+        "urn,cohort,school_name,status\n100008,3,Gorse Hill,\n100009,3,Hazel Grove,\n"
+        "100010,3,Ivy Road,\n100011,3,Juniper Way,withdrawn\n",
+        encoding="utf-8",
+    )
+    a = folder / "example_a.yaml"
+    a.write_text(
+        "report_id: example-a\n"
+        "title: 'Made-up project 2017-18: cohorts 1 and 2'\n"
+        "roster: roster_a.csv\n"
+        "performance: {2017: 2017.csv, 2018: 2018.csv}\n"
+        "baseline_year: 2017\noutcome_year: 2018\nprovisional_years: [2018]\nsynthetic: true\n"
+        "comparators: [{label: Statistical neighbours, values: {2017: -0.7}}]\n"
+        "n_resamples: 200\n",
+        encoding="utf-8",
+    )
+    b = folder / "example_b.yaml"
+    b.write_text(
+        "report_id: example-b\n"
+        "title: 'Made-up project 2018-19: cohort 3'\n"
+        "roster: roster_b.csv\n"
+        "performance: {2018: 2018.csv, 2019: 2019.csv}\n"
+        "baseline_year: 2018\noutcome_year: 2019\nsynthetic: true\nn_resamples: 200\n",
+        encoding="utf-8",
+    )
+    return [a, b]

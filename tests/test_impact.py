@@ -190,6 +190,7 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
                 "baseline_year": 2017,
                 "outcome_year": 2018,
                 "n_resamples": 0,
+                "min_n": 1,
             }
         )
     )

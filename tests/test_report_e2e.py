@@ -47,7 +47,7 @@ def built(tmp_path_factory):
     (folder / "params.yaml").write_text(
         "report_id: e2e\ntitle: End-to-end <check>\nroster: roster.csv\n"
         "performance: {2017: 2017.csv, 2018: 2018.csv}\nbaseline_year: 2017\n"
-        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\n",
+        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\nmin_n: 1\n",
         encoding="utf-8",
     )
     result = run_report(folder / "params.yaml", folder / "out")

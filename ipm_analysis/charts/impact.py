@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ipm_analysis.charts.style import (
     BASELINE_COLOUR,
@@ -16,7 +17,8 @@ from ipm_analysis.charts.style import (
     Chart,
     new_figure,
 )
-from ipm_analysis.groups import describe_group
+from ipm_analysis.disclosure import SYMBOL
+from ipm_analysis.groups import ALL, describe_group
 from ipm_analysis.impact import paired
 from ipm_analysis.presentation import group_order, year_label
 from ipm_analysis.rounding import fmt
@@ -25,15 +27,25 @@ PROJECT_GROUP_PREFIXES = ("all", "cohort:", "tla:", "baseline:")
 
 
 def _project_rows(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The project's groups with schools, in table order; a boolean ``suppressed`` column
+    (False when the summary has none) marks the groups shown as ``c``."""
     rows = summary[
         (summary["measure"] == measure)
         & summary["group"].str.startswith(PROJECT_GROUP_PREFIXES)
         & (summary["n_schools"].fillna(0) > 0)
-    ]
-    if "suppressed" in rows:
-        rows = rows[~rows["suppressed"].fillna(False).astype(bool)]
+    ].copy()
+    hidden = rows["suppressed"] if "suppressed" in rows else pd.Series(False, index=rows.index)
+    rows["suppressed"] = hidden.fillna(False).astype(bool)
     order = group_order(rows["group"].tolist())
     return rows.set_index("group").loc[order].reset_index()
+
+
+def _summary_suppressed(summary: pd.DataFrame, measure: str, group: str) -> bool:
+    """Whether the summary hides ``measure`` for ``group``."""
+    if "suppressed" not in summary:
+        return False
+    hit = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    return bool(hit["suppressed"].fillna(False).any())
 
 
 def group_before_after(
@@ -44,12 +56,30 @@ def group_before_after(
     fig, ax = new_figure(7.5, 0.55 * max(len(rows), 3) + 1.6)
     y = np.arange(len(rows))[::-1]
     b, o = years
-    _dumbbells(ax, rows["baseline"], rows["outcome"], y, years, size=55)
+    for i, row in enumerate(rows.itertuples()):
+        if row.suppressed:  # disclosure control: the group is named but its figures are not
+            ax.text(
+                0.5,
+                y[i],
+                f"{SYMBOL} (too few schools to show)",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#0B0C0C",
+                bbox={"facecolor": "white", "edgecolor": "#B1B4B6", "boxstyle": "round"},
+                zorder=4,
+            )
+    shown = ~rows["suppressed"].to_numpy(dtype=bool)
+    _dumbbells(
+        ax, rows.loc[shown, "baseline"], rows.loc[shown, "outcome"], y[shown], years, size=55
+    )
     ax.set_yticks(
         y,
         [describe_group(g, int(n)) for g, n in zip(rows["group"], rows["n_schools"], strict=True)],
     )
     ref = summary[summary["measure"] == measure].set_index("group")
+    dp = 2 if measure == "progress" else 1
     if "la" in ref.index:
         la = ref.loc["la"]
         for value, style, yr in ((la["baseline"], ":", b), (la["outcome"], "--", o)):
@@ -59,7 +89,7 @@ def group_before_after(
                     color=PALETTE[2],
                     linestyle=style,
                     linewidth=1.2,
-                    label=f"{la_name} {year_label(yr)} ({fmt(value)})",
+                    label=f"{la_name} {year_label(yr)} ({fmt(value, dp)})",
                 )
     if measure == "progress":
         ax.axvline(0, color="black", linewidth=1.0, label="National average (0)")
@@ -87,7 +117,7 @@ def _dumbbells(
     a rise is a solid turquoise line and a fall a dashed orange one (never colour alone)."""
     for b, o, row_y in zip(baseline, outcome, y, strict=True):
         up = o >= b
-        colour = (PALETTE[1] if up else PALETTE[3]) if direction_cues else "#9A9A9A"
+        colour = (PALETTE[1] if up else PALETTE[3]) if direction_cues else "#6F777B"
         style = "-" if up or not direction_cues else "--"
         ax.plot([b, o], [row_y, row_y], color=colour, linewidth=1.6, linestyle=style, zorder=1)
     ax.scatter(
@@ -115,12 +145,22 @@ def _groups_alt(rows: pd.DataFrame, measure: str, years: tuple[int, int]) -> str
         return f"No group has {measure} figures in both years."
     dp = 2 if measure == "progress" else 1
     parts = [
-        f"{describe_group(r.group, int(r.n_schools))}: {fmt(r.baseline, dp)} to "
-        f"{fmt(r.outcome, dp)} ({fmt(r.change, dp, signed=True)})"
+        f"{describe_group(r.group, int(r.n_schools))}: "
+        + (
+            f"{SYMBOL}, not shown because too few schools"
+            if r.suppressed
+            else f"{fmt(r.baseline, dp)} to {fmt(r.outcome, dp)} ({fmt(r.change, dp, signed=True)})"
+        )
         for r in rows.itertuples()
     ]
+    shown = rows[~rows["suppressed"]]
+    finding = ""
+    if len(shown):
+        rose = int((shown["change"] > 0).sum())
+        finding = f"{rose} of {len(shown)} groups shown rose. "
     return (
         f"Dot chart of average {measure} in {year_label(years[0])} and {year_label(years[1])}. "
+        + finding
         + "; ".join(parts)
         + "."
     )
@@ -142,7 +182,9 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
         direction_cues=True,
     )
     ax.set_yticks(
-        y, [f"C{c} · {u}" for c, u in zip(chosen["cohort"], chosen["urn"], strict=True)], fontsize=6
+        y,
+        [f"C{c} · {u}" for c, u in zip(chosen["cohort"], chosen["urn"], strict=True)],
+        fontsize=7.5,
     )
     ax.axvline(0, color="black", linewidth=1.0)
     ax.set_xlabel(f"{subject.capitalize()} progress score (national average 0)")
@@ -159,13 +201,19 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
     return Chart(name="schools_progress", figure=fig, alt=alt, title=title)
 
 
-def change_distribution(schools: pd.DataFrame, *, years: tuple[int, int]) -> Chart:
-    """How much schools' progress scores changed: a histogram with the mean and 0 marked."""
+def change_distribution(
+    schools: pd.DataFrame, *, years: tuple[int, int], hide_mean: bool = False
+) -> Chart:
+    """How much schools' progress scores changed: a histogram with the mean and 0 marked.
+
+    ``hide_mean`` leaves the mean out when the group figure it equals is suppressed.
+    """
     changes = schools.loc[paired(schools, "progress"), "progress_change"]
     fig, ax = new_figure(7.0, 3.6)
     if len(changes):
         bins = np.arange(np.floor(changes.min()) - 0.5, np.ceil(changes.max()) + 1.0, 0.5)
         ax.hist(changes, bins=bins, color=PALETTE[0], edgecolor="white", hatch="//")
+    if len(changes) and not hide_mean:
         ax.axvline(
             changes.mean(),
             color=PALETTE[3],
@@ -176,10 +224,17 @@ def change_distribution(schools: pd.DataFrame, *, years: tuple[int, int]) -> Cha
     ax.axvline(0, color="black", linewidth=1.0, label="No change")
     ax.set_xlabel(f"Change in progress score, {year_label(years[0])} to {year_label(years[1])}")
     ax.set_ylabel("Schools")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of schools
     ax.legend(fontsize=8)
     title = "Distribution of the change in progress score"
     ax.set_title(title, loc="left", fontsize=11)
-    if len(changes):
+    if len(changes) and hide_mean:
+        alt = (
+            f"Histogram of {len(changes)} schools' change in progress score, from "
+            f"{fmt(changes.min(), signed=True)} to {fmt(changes.max(), signed=True)}; "
+            f"the mean is not shown ({SYMBOL}): too few schools."
+        )
+    elif len(changes):
         alt = (
             f"Histogram of {len(changes)} schools' change in progress score, from "
             f"{fmt(changes.min(), signed=True)} to {fmt(changes.max(), signed=True)}; "
@@ -202,6 +257,8 @@ def all_charts(
     return [
         group_before_after(summary, "progress", years=years, la_name=la_name, subject=subject),
         school_moves(schools, years=years, subject=subject),
-        change_distribution(schools, years=years),
+        change_distribution(
+            schools, years=years, hide_mean=_summary_suppressed(summary, "progress", ALL)
+        ),
         group_before_after(summary, "attainment", years=years, la_name=la_name, subject=subject),
     ]
