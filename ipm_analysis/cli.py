@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="build one impact report from a params YAML")
     report.add_argument("params", type=Path)
     report.add_argument("--output-dir", type=Path, default=Path("outputs"))
+    report.add_argument("--force", action="store_true", help="rebuild even when up to date")
 
     batch = sub.add_parser("batch", help="build many reports and outputs/index.html")
     batch.add_argument(
@@ -28,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"))
     batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
+    batch.add_argument("--force", action="store_true", help="rebuild reports even when up to date")
+    batch.add_argument(
+        "--dask-scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the reports on a Dask distributed cluster (needs: pip install '.[dask]')",
+    )
 
     validate = sub.add_parser("validate", help="check a params file and its inputs")
     validate.add_argument("params", type=Path)
@@ -40,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             from ipm_analysis.runner import run_report
 
-            result = run_report(args.params, args.output_dir)
+            result = run_report(args.params, args.output_dir, force=args.force)
+            if result.skipped:
+                print(f"Up to date: {result.folder / 'report.html'} (--force rebuilds it)")
+                return 0
             print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
             return 0
         if args.command == "validate":
@@ -48,7 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "batch":
             from ipm_analysis.batch import run_batch
 
-            return run_batch(args.params or [Path("params")], args.output_dir, jobs=args.jobs)
+            return run_batch(
+                args.params or [Path("params")],
+                args.output_dir,
+                jobs=args.jobs,
+                force=args.force,
+                scheduler=args.dask_scheduler,
+            )
     except InputError as exc:
         print(f"ipm: bad input: {exc}", file=sys.stderr)
         return InputError.exit_code
