@@ -24,7 +24,11 @@ def main(workdir: str) -> None:
     work.mkdir(parents=True, exist_ok=True)
     source = work / "floor.ipynb"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, str(source))
     papermill.execute_notebook(
         str(source),
