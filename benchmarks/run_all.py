@@ -119,7 +119,7 @@ def bench_impact(tables: dict[int, Path]) -> bool:
 
     seconds, n = impact_for_las(tables, n_las=150, per_la=30)
     return line("impact_150_las", seconds, "<1.0s", seconds < 1.0,
-                f"{n} LAs x 30 schools in {seconds:.2f} s (tables parsed once per year)")  # fmt: skip
+                f"{n} LAs x 30 schools in {seconds:.2f} s (tables parsed once)")  # fmt: skip
 
 
 def main() -> int:
