@@ -302,8 +302,7 @@ def schools_block(ev) -> str:
             "Status": s["status"].to_numpy(),
             f"Progress {year_label(b)}": [fmt(v) for v in s["baseline_progress"]],
             f"Progress {year_label(o)}{star(o, ev.params.provisional_years)}": [
-                fmt(v) for v in s["outcome_progress"]
-            ],
+                fmt(v) for v in s["outcome_progress"]],
             "Change": [fmt(v, signed=True) for v in s["progress_change"]],
             f"EXS+ % {year_label(b)}": [fmt(v, 1) for v in s["baseline_attainment"]],
             f"EXS+ % {year_label(o)}": [fmt(v, 1) for v in s["outcome_attainment"]],
