@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--output-dir", type=Path, default=Path("outputs"))
     batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
     _output_options(batch)
+    batch.add_argument(
+        "--dask-scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run the reports on a Dask distributed cluster (needs: pip install '.[dask]')",
+    )
 
     validate = sub.add_parser("validate", help="check a params file and its inputs")
     validate.add_argument("params", type=Path)
@@ -37,10 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     focus = sub.add_parser("focus", help="build one school's termly focus-pupil report")
     focus.add_argument("params", type=Path)
     focus.add_argument("--output-dir", type=Path, default=Path("outputs"))
+    focus.add_argument("--force", action="store_true", help="rebuild even when up to date")
     return parser
 
 
 def _output_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--force", action="store_true", help="rebuild even when up to date")
     command.add_argument(
         "--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium"
     )
@@ -66,9 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.params,
                 args.output_dir,
                 kind=kind,
+                force=args.force,
                 pdf=getattr(args, "pdf", False),
                 suppress=getattr(args, "suppress", None),
             )
+            if result.skipped:
+                print(f"Up to date: {result.folder / 'report.html'} (--force rebuilds it)")
+                return 0
             print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
             if args.pdf:
                 print(f"PDF written to {result.folder / 'report.pdf'}")
@@ -84,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 jobs=args.jobs,
                 pdf=args.pdf,
                 suppress=args.suppress,
+                force=args.force,
+                scheduler=args.dask_scheduler,
             )
     except InputError as exc:
         print(f"ipm: bad input: {exc}", file=sys.stderr)

@@ -292,26 +292,15 @@ def write_tables(ev: Evaluation, folder: str) -> None:
 
 
 def report_info(ev: Evaluation) -> dict[str, str]:
-    """What the batch index shows about a report (title, years, schools, headline)."""
+    """What the batch index shows about a report. The index reads the headline change from
+    summary.csv itself; only a suppressed headline is said here."""
     from ipm_analysis.presentation import year_label
-    from ipm_analysis.rounding import fmt
 
     p = ev.params
     rows = ev.summary.set_index(["measure", "group"])
-    all_rows = rows.loc[("progress", "all")] if ("progress", "all") in rows.index else None
     headline = ""
-    if all_rows is not None and row_suppressed(all_rows):
+    if ("progress", "all") in rows.index and row_suppressed(rows.loc[("progress", "all")]):
         headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
-    elif all_rows is not None and int(all_rows["n_schools"]) > 0:
-        headline = (
-            f"progress {fmt(all_rows['baseline'])} to {fmt(all_rows['outcome'])} "
-            f"({fmt(all_rows['change'], signed=True)})"
-        )
-        if "ci_low" in rows.columns and pd.notna(all_rows.get("ci_low")):
-            headline += (
-                f", 95% CI {fmt(all_rows['ci_low'], signed=True)} to "
-                f"{fmt(all_rows['ci_high'], signed=True)}"
-            )
     return {
         "report_id": p.report_id,
         "title": p.title,

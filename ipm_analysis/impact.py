@@ -20,6 +20,9 @@ from ipm_analysis.uncertainty import bootstrap_change_ci, change_interval, signi
 from ipm_analysis.weighting import weighted_mean
 
 MEASURES = ("progress", "attainment")
+ROLES = ("baseline", "outcome")
+#: Each school's figures taken from the DfE table for both years.
+FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
 #: summary.csv: every figure at full precision; ci_low/ci_high empty where not defined.
 SUMMARY_COLUMNS = [
     "measure",
@@ -57,28 +60,23 @@ def school_changes(
     """
     schools = roster.drop(columns=["line"]).set_index("urn", drop=False)
     schools.index.name = None
-    for role, year in (("baseline", baseline_year), ("outcome", outcome_year)):
-        linked = links.loc[schools["urn"], f"linked_urn_{year}"].to_numpy()
-        schools[f"{role}_urn"] = pd.array(linked, dtype="string")
-        schools[f"{role}_link"] = links.loc[schools["urn"], f"link_{year}"].to_numpy()
+    links = links.loc[schools["urn"]]  # one lookup, in roster order
+    added: dict[str, object] = {}  # new columns, joined once (column by column is slow)
+    for role, year in zip(ROLES, (baseline_year, outcome_year), strict=True):
+        linked = links[f"linked_urn_{year}"].to_numpy()
+        added[f"{role}_urn"] = pd.array(linked, dtype="string")
+        added[f"{role}_link"] = links[f"link_{year}"].to_numpy()
         found = figures[year].reindex(pd.Index(linked, dtype=object))
-        for column in (
-            "progress",
-            "progress_lower",
-            "progress_upper",
-            "attainment",
-            "pupils",
-            "telig",
-        ):
-            schools[f"{role}_{column}"] = found[column].to_numpy(dtype=float)
+        for column in FIGURE_COLUMNS:
+            added[f"{role}_{column}"] = found[column].to_numpy(dtype=float)
         for measure in MEASURES:
-            schools[f"{role}_{measure}_reason"] = found[f"{measure}_reason"].to_numpy()
-        schools[f"{role}_name"] = found["name"].to_numpy()
-        schools[f"{role}_lea"] = found["lea"].to_numpy()
-        schools[f"{role}_rectype"] = found["rectype"].to_numpy()
-        schools[f"{role}_significance"] = significance(
-            schools[f"{role}_progress_lower"], schools[f"{role}_progress_upper"]
-        ).to_numpy()
+            added[f"{role}_{measure}_reason"] = found[f"{measure}_reason"].array
+        for column in ("name", "lea", "rectype"):
+            added[f"{role}_{column}"] = found[column].array
+        added[f"{role}_significance"] = significance(
+            found["progress_lower"], found["progress_upper"]
+        ).array
+    schools = pd.concat([schools, pd.DataFrame(added, index=schools.index)], axis=1)
     named = schools["school_name"].fillna("").astype(str).str.len() > 0
     fallback = schools["outcome_name"].fillna(schools["baseline_name"]).fillna("")
     schools["school_name"] = schools["school_name"].where(named, fallback)
@@ -100,7 +98,7 @@ def school_changes(
 
 def _exclusion_reasons(schools: pd.DataFrame, baseline_year: int, outcome_year: int) -> pd.Series:
     reasons = []
-    for _, school in schools.iterrows():
+    for school in schools.to_dict("records"):  # plain dicts: iterrows is ~10x slower
         if school["status"] == WITHDRAWN:
             reasons.append("withdrawn from the project")
             continue
@@ -141,27 +139,27 @@ def group_means(
     With ``n_resamples`` > 0 each change gets a 95% bootstrap interval over schools (pairs
     resampled together, the same weighting as the estimate, the same ``seed`` for every group).
     """
-    counts = paired(schools, measure)
+    counts = paired(schools, measure).to_numpy(dtype=bool)
+    # NumPy arrays, not frame filters: this runs for every group of every report
+    values = {role: schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES}
+    weights = (
+        {r: schools[f"{r}_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float) for r in ROLES}
+        if weighting == "pupils"
+        else {r: None for r in ROLES}
+    )
     rows = []
     for group in membership.columns:
-        chosen = schools[membership[group] & counts]
-        weight_b = weight_o = None
-        if weighting == "pupils":
-            weight_b = chosen[f"baseline_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float)
-            weight_o = chosen[f"outcome_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float)
-        baseline = weighted_mean(chosen[f"baseline_{measure}"], weight_b)
-        outcome = weighted_mean(chosen[f"outcome_{measure}"], weight_o)
+        chosen = membership[group].to_numpy(dtype=bool) & counts
+        b, o = (values[r][chosen] for r in ROLES)
+        wb, wo = (None if weights[r] is None else weights[r][chosen] for r in ROLES)
+        baseline, outcome = weighted_mean(b, wb), weighted_mean(o, wo)
         low = high = np.nan
-        if n_resamples and len(chosen) >= 2:
+        if n_resamples and chosen.sum() >= 2:
             low, high = bootstrap_change_ci(
-                chosen[f"baseline_{measure}"].to_numpy(dtype=float),
-                chosen[f"outcome_{measure}"].to_numpy(dtype=float),
-                baseline_weights=weight_b,
-                outcome_weights=weight_o,
-                n_resamples=n_resamples,
-                seed=seed,
+                b, o, baseline_weights=wb, outcome_weights=wo, n_resamples=n_resamples, seed=seed
             )
-        rows.append([measure, group, len(chosen), baseline, outcome, outcome - baseline, low, high])
+        n = int(chosen.sum())
+        rows.append([measure, group, n, baseline, outcome, outcome - baseline, low, high])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -8,6 +8,7 @@ this URN (new -> old). The URN used and how it was found are recorded.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -30,10 +31,8 @@ def link_urns(urns: Iterable[str], tables: Mapping[int, PerformanceTable]) -> pd
     successors: dict[str, list[str]] = {}
     predecessors: dict[str, list[str]] = {}
     for year, table in tables.items():
-        rows = table.rows(SCHOOL_RECTYPES)
-        present[year] = set(rows["URN"])
-        converted = rows[~rows["URN_AC"].isin(["", "0"])]
-        for old, new in zip(converted["URN"], converted["URN_AC"], strict=True):
+        present[year], conversions = _urn_index(table)
+        for old, new in conversions:
             _append_once(successors, old, new)
             _append_once(predecessors, new, old)
     urn_list = list(dict.fromkeys(str(u) for u in urns))
@@ -50,6 +49,22 @@ def link_urns(urns: Iterable[str], tables: Mapping[int, PerformanceTable]) -> pd
     for year in tables:
         frame[f"linked_urn_{year}"] = frame[f"linked_urn_{year}"].astype("string")
     return frame
+
+
+_index_cache: dict[int, tuple[set[str], list[tuple[str, str]]]] = {}
+
+
+def _urn_index(table: PerformanceTable) -> tuple[set[str], list[tuple[str, str]]]:
+    """A table's school URNs and its (old, new) academy conversions, computed once per
+    table: linking many rosters against one national file must not rescan it each time."""
+    key = id(table.frame)
+    if key not in _index_cache:
+        rows = table.rows(SCHOOL_RECTYPES)
+        converted = rows[~rows["URN_AC"].isin(["", "0"])]
+        pairs = list(zip(converted["URN"], converted["URN_AC"], strict=True))
+        _index_cache[key] = (set(rows["URN"]), pairs)
+        weakref.finalize(table.frame, _index_cache.pop, key, None)
+    return _index_cache[key]
 
 
 def touched_urns(links: pd.DataFrame) -> set[str]:

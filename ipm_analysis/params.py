@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from ipm_analysis.dfe_tables import SUBJECTS
 from ipm_analysis.errors import InputError
+from ipm_analysis.subjects import SUBJECTS
 
 WEIGHTINGS = ("schools", "pupils")
 

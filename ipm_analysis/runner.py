@@ -28,6 +28,8 @@ class ReportKind:
 
     notebook: str
     load_params: Callable[[Path], dict[str, Any]]
+    #: role -> file for every file a report reads (hashed into its manifest)
+    input_files: Callable[[Path], dict[str, Path]]
 
 
 def _impact_params(path: Path) -> dict[str, Any]:
@@ -36,15 +38,39 @@ def _impact_params(path: Path) -> dict[str, Any]:
     return load_params(path).to_papermill()
 
 
+def _impact_inputs(path: Path) -> dict[str, Path]:
+    from ipm_analysis.params import load_params
+
+    params = load_params(path)
+    roles = {params.roster: "roster"}
+    roles.update({params.performance[y]: f"performance {y}" for y in params.years})
+    files = {"params": Path(path).resolve()}
+    for i, file in enumerate(params.input_files()):
+        files[roles.get(file, f"input {i}")] = file
+    return files
+
+
 def _focus_params(path: Path) -> dict[str, Any]:
     from ipm_analysis.focus.params import load_focus_params
 
     return load_focus_params(path)
 
 
+def _focus_inputs(path: Path) -> dict[str, Path]:
+    parameters = _focus_params(path)
+    pupils = parameters["pupils"]
+    pupils = pupils if isinstance(pupils, dict) else {"pupils": pupils}
+    files = {"params": Path(path).resolve()}
+    files.update({f"pupils {window}": Path(file) for window, file in pupils.items()})
+    files["pag_table"] = Path(parameters["pag_table"])
+    if parameters.get("performance_table"):
+        files["performance_table"] = Path(parameters["performance_table"])
+    return files
+
+
 KINDS: dict[str, ReportKind] = {
-    "impact": ReportKind("impact_report.ipynb", _impact_params),
-    "focus": ReportKind("focus_pupils.ipynb", _focus_params),
+    "impact": ReportKind("impact_report.ipynb", _impact_params, _impact_inputs),
+    "focus": ReportKind("focus_pupils.ipynb", _focus_params, _focus_inputs),
 }
 
 
@@ -66,6 +92,7 @@ class ReportResult:
     params_path: Path
     seconds: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False  # up to date with its manifest: not rebuilt
 
 
 def papermill_parameters(params_path: str | Path, kind: str | None = None) -> dict[str, Any]:
@@ -73,21 +100,34 @@ def papermill_parameters(params_path: str | Path, kind: str | None = None) -> di
     return KINDS[kind or kind_of(params_path)].load_params(Path(params_path))
 
 
+def report_inputs(params_path: str | Path, kind: str | None = None) -> dict[str, Path]:
+    """Role -> path of every file a report reads, its notebook included."""
+    kind = kind or kind_of(params_path)
+    return {
+        **KINDS[kind].input_files(Path(params_path)),
+        "notebook": NOTEBOOKS / KINDS[kind].notebook,
+    }
+
+
 def run_report(
     params_path: str | Path,
     output_dir: str | Path = "outputs",
     *,
     kind: str | None = None,
+    force: bool = False,
     pdf: bool = False,
     suppress: bool | None = None,
 ) -> ReportResult:
     """Build one report into ``<output_dir>/<report_id>/``; returns where it went.
 
-    ``kind`` is ``impact`` or ``focus``; by default it is read from the params file. ``pdf``
+    ``kind`` is ``impact`` or ``focus``; by default it is read from the params file. A report
+    whose manifest matches its params, inputs and code is skipped unless ``force``. ``pdf``
     also prints ``report.pdf`` (before publishing, so a failed PDF publishes nothing);
     ``suppress`` overrides the params file's disclosure control when not None.
     """
-    start = time.perf_counter()
+    from ipm_analysis import manifest
+
+    start, started = time.perf_counter(), manifest.now_iso()
     params_path = Path(params_path)
     kind = kind or kind_of(params_path)
     parameters = papermill_parameters(params_path, kind)
@@ -99,18 +139,18 @@ def run_report(
         check_pdf_tools()  # fail before the slow part when no browser is installed
     report_id = parameters["report_id"]
     output_dir = Path(output_dir)
+    final = output_dir / report_id
+    inputs = report_inputs(params_path, kind)
+    up_to_date = manifest.stale_reason(final, parameters, inputs) is None
+    if up_to_date and not force and (not pdf or (final / "report.pdf").is_file()):
+        seconds = time.perf_counter() - start
+        return ReportResult(report_id, final, params_path, seconds, parameters, skipped=True)
+    hashes = manifest.input_hashes(inputs)  # before the run: what the report was built from
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{report_id}.building-", dir=output_dir))
     work.chmod(0o755)  # mkdtemp makes it private; a published report is for reading
     try:
-        execute_notebook(
-            NOTEBOOKS / KINDS[kind].notebook,
-            work / "report.ipynb",
-            {**parameters, "output_dir": str(work.resolve())},  # the kernel runs in work
-        )
-        from ipm_analysis.export import export_html
-
-        export_html(work / "report.ipynb", work / "report.html", title=parameters.get("title"))
+        build_report(inputs["notebook"], work, parameters)
         if pdf:
             from ipm_analysis.pdf import html_to_pdf
 
@@ -118,18 +158,32 @@ def run_report(
     except Exception as exc:
         failed = _keep_failed(work, output_dir / f"{report_id}.failed")
         raise _explain_failure(exc, failed) from None
-    final = output_dir / report_id
+    seconds = time.perf_counter() - start
+    record = manifest.build_manifest(parameters, hashes, started=started, seconds=seconds)
+    manifest.write_manifest(work, record)
     publish(work, final)
     shutil.rmtree(output_dir / f"{report_id}.failed", ignore_errors=True)
-    return ReportResult(report_id, final, params_path, time.perf_counter() - start, parameters)
+    return ReportResult(report_id, final, params_path, seconds, parameters)
 
 
-def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> None:
-    """Execute ``notebook`` with papermill in a fresh ``python3`` kernel."""
+def build_report(notebook: Path, work: Path, parameters: dict[str, Any]) -> None:
+    """Execute the notebook into ``work`` and export its HTML (one export pass)."""
+    work = work.resolve()  # the kernel runs in ``work``: a relative output_dir would nest
+    executed = execute_notebook(
+        notebook, work / "report.ipynb", {**parameters, "output_dir": str(work)}
+    )
+    from ipm_analysis.export import export_html
+
+    export_html(executed, work / "report.html", title=parameters.get("title"))
+
+
+def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> Any:
+    """Execute ``notebook`` with papermill in a fresh ``python3`` kernel; returns the
+    executed notebook (also written to ``output``)."""
     import papermill
     from traitlets.config import Config
 
-    papermill.execute_notebook(
+    return papermill.execute_notebook(
         str(notebook),
         str(output),
         parameters=parameters,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -44,12 +44,16 @@ class Chart:
     figure: Figure
     alt: str
     title: str = ""
+    _png: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def png_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        # metadata without a creation date keeps the PNG byte-identical across runs
-        self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        return buffer.getvalue()
+        """The PNG, rendered once: saving and embedding reuse it (a render costs ~0.2 s)."""
+        if self._png is None:
+            buffer = io.BytesIO()
+            # metadata without a creation date keeps the PNG byte-identical across runs
+            self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            self._png = buffer.getvalue()
+        return self._png
 
     def save(self, folder: str | Path) -> Path:
         """Write ``<folder>/<name>.png`` and return its path."""

@@ -1,0 +1,79 @@
+"""Dask distributed runs: a real LocalCluster (worker processes, loopback only) builds two
+made-up reports that match the locally built ones byte for byte (figures aside)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from reports_data import write_report, write_tables
+
+from ipm_analysis.batch import run_batch
+
+pytestmark = [pytest.mark.dask, pytest.mark.e2e]
+
+
+def normalised_html(path: Path) -> str:
+    """report.html with embedded images and any time stamps blanked."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,", text)
+    return re.sub(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d)?", "TIME", text)
+
+
+def test_local_cluster_reports_match_local_ones(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    write_tables(tmp_path)
+    params = [
+        write_report(tmp_path, "one", ("100001", "100002", "100003")),
+        write_report(tmp_path, "two", ("100002", "100004"), title="Two <&>"),
+    ]
+    assert run_batch(params, tmp_path / "local", jobs=1) == 0
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        code = run_batch(params, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert code == 0
+    for report_id in ("one", "two"):
+        local, remote = tmp_path / "local" / report_id, tmp_path / "dask" / report_id
+        for name in ("summary.csv", "schools.csv", "report_info.json"):
+            assert (local / name).read_bytes() == (remote / name).read_bytes(), name
+        assert normalised_html(local / "report.html") == normalised_html(remote / "report.html")
+        assert sorted(p.name for p in (remote / "figures").iterdir()) == sorted(
+            p.name for p in (local / "figures").iterdir()
+        )
+        # the manifest is written here, from the local files, so skipping works after it
+        assert '"built_on": "dask"' in (remote / "manifest.json").read_text(encoding="utf-8")
+    assert "Two &lt;&amp;&gt;" in (tmp_path / "dask" / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in (tmp_path / "dask").iterdir() if p.name.startswith(".")] == []
+
+
+def test_bad_scheduler_address_is_bad_input(tmp_path):
+    from ipm_analysis.distributed import connect
+    from ipm_analysis.errors import InputError
+
+    with pytest.raises(InputError, match="tcp://HOST:PORT"):
+        connect("127.0.0.1")
+
+
+def test_missing_dask_gives_a_clear_error(monkeypatch):
+    import builtins
+
+    from ipm_analysis.distributed import connect
+    from ipm_analysis.errors import ReportError
+
+    real_import = builtins.__import__
+
+    def no_dask(name, *args, **kwargs):
+        if name.split(".")[0] in ("distributed", "dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(ReportError, match=r"pip install '.*\[dask\]'"):
+        connect("tcp://127.0.0.1:8786")
