@@ -42,20 +42,30 @@ def _focus_params(path: Path) -> dict[str, Any]:
     return load_focus_params(path)
 
 
+def _programme_params(path: Path) -> dict[str, Any]:
+    from ipm_analysis.focus.params import load_programme_params
+
+    return load_programme_params(path)
+
+
 KINDS: dict[str, ReportKind] = {
     "impact": ReportKind("impact_report.ipynb", _impact_params),
     "focus": ReportKind("focus_pupils.ipynb", _focus_params),
+    "focus_programme": ReportKind("focus_programme.ipynb", _programme_params),
 }
 
 
 def kind_of(params_path: str | Path) -> str:
-    """Which kind of report a params file asks for: a focus report lists ``pupils``."""
+    """Which kind of report a params file asks for: a focus report lists ``pupils``, a
+    focus programme report ``schools``."""
     import yaml
 
     try:
         mapping = yaml.safe_load(Path(params_path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "impact"  # the impact loader gives the precise error
+    if isinstance(mapping, dict) and "schools" in mapping:
+        return "focus_programme"
     return "focus" if isinstance(mapping, dict) and "pupils" in mapping else "impact"
 
 
