@@ -46,7 +46,6 @@ PUPIL_COLUMNS = (
     "target",
     "points_needed",
 )
-CHART_FILE = "termly_progress.png"  # the name of charts.termly_chart
 SCHOOL_COLUMNS = (
     "urn",
     "window",
@@ -211,11 +210,6 @@ def write_outputs(report: FocusReport, output_dir: str | Path, title: str = "") 
 
 def _year(year: int) -> str:
     return f"{year - 1}/{str(year)[-2:]}"
-
-
-def chart_path(output_dir: str | Path) -> Path:
-    """Where ``write_outputs`` puts the termly chart."""
-    return Path(output_dir) / CHART_FILE
 
 
 def termly_chart(report: FocusReport) -> Chart:
