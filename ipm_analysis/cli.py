@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a params file and its inputs")
     validate.add_argument("params", type=Path)
 
-    focus = sub.add_parser("focus", help="build one school's termly focus-pupil report")
+    focus = sub.add_parser("focus", help="build a school's (or the programme's) focus report")
     focus.add_argument("params", type=Path)
     focus.add_argument("--output-dir", type=Path, default=Path("outputs"))
     focus.add_argument("--force", action="store_true", help="rebuild even when up to date")
@@ -66,9 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command in ("report", "focus"):
-            from ipm_analysis.runner import run_report
+            from ipm_analysis.runner import kind_of, run_report
 
-            kind = "focus" if args.command == "focus" else "impact"
+            kind = "impact" if args.command == "report" else "focus"
+            if kind == "focus" and kind_of(args.params) == "focus_programme":
+                kind = "focus_programme"
             result = run_report(
                 args.params,
                 args.output_dir,

@@ -56,32 +56,53 @@ def _focus_params(path: Path) -> dict[str, Any]:
     return load_focus_params(path)
 
 
-def _focus_inputs(path: Path) -> dict[str, Path]:
-    parameters = _focus_params(path)
-    pupils = parameters["pupils"]
-    pupils = pupils if isinstance(pupils, dict) else {"pupils": pupils}
-    files = {"params": Path(path).resolve()}
-    files.update({f"pupils {window}": Path(file) for window, file in pupils.items()})
-    files["pag_table"] = Path(parameters["pag_table"])
-    if parameters.get("performance_table"):
-        files["performance_table"] = Path(parameters["performance_table"])
-    return files
+def _programme_params(path: Path) -> dict[str, Any]:
+    from ipm_analysis.focus.params import load_programme_params
+
+    return load_programme_params(path)
+
+
+def _files_named_in(load_params: Callable[[Path], dict[str, Any]]) -> Callable:
+    """Input files of a focus report: every path its resolved params name (pupil files per
+    window and school, the PAG table, any performance table), keyed by where it is named."""
+
+    def inputs(path: Path) -> dict[str, Path]:
+        files = {"params": Path(path).resolve()}
+
+        def walk(value: Any, key: str) -> None:
+            if isinstance(value, dict):
+                for name, inner in value.items():
+                    walk(inner, f"{key} {name}")
+            elif isinstance(value, str) and Path(value).is_absolute() and Path(value).is_file():
+                files[key] = Path(value)
+
+        for name, value in load_params(path).items():
+            walk(value, name)
+        return files
+
+    return inputs
 
 
 KINDS: dict[str, ReportKind] = {
     "impact": ReportKind("impact_report.ipynb", _impact_params, _impact_inputs),
-    "focus": ReportKind("focus_pupils.ipynb", _focus_params, _focus_inputs),
+    "focus": ReportKind("focus_pupils.ipynb", _focus_params, _files_named_in(_focus_params)),
+    "focus_programme": ReportKind(
+        "focus_programme.ipynb", _programme_params, _files_named_in(_programme_params)
+    ),
 }
 
 
 def kind_of(params_path: str | Path) -> str:
-    """Which kind of report a params file asks for: a focus report lists ``pupils``."""
+    """Which kind of report a params file asks for: a focus report lists ``pupils``, a
+    focus programme report ``schools``."""
     import yaml
 
     try:
         mapping = yaml.safe_load(Path(params_path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return "impact"  # the impact loader gives the precise error
+    if isinstance(mapping, dict) and "schools" in mapping:
+        return "focus_programme"
     return "focus" if isinstance(mapping, dict) and "pupils" in mapping else "impact"
 
 

@@ -106,3 +106,21 @@ def test_privacy_scan_finds_a_leak(tmp_path):
         "leak.csv: 'yes' next to pupil P01",
         "leak.html: '2b' next to pupil P01",
     ]
+
+
+@pytest.mark.e2e
+def test_report_page_is_for_a_headteacher(executed, tmp_path):
+    import re
+
+    from ipm_analysis.export import export_html
+
+    out, params = executed
+    html_path = tmp_path / "report.html"
+    page = export_html(out / "report.ipynb", html_path, title=params["title"]).read_text()
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) == 1 and "alt=\"The school's projected maths progress" in images[0]
+    assert page.count("<caption>") == 4 and '<th scope="col">Pupil</th>' in page
+    assert "<th>0</th>" not in page and "dataframe" not in page  # no pandas index column
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<style\b.*?</style>", " ", page))
+    assert "ipm_analysis" not in visible and "notebook" not in visible.lower()
+    assert "SYNTHETIC PAG table" in visible

@@ -4,7 +4,8 @@ Modules, one concept each: ``reference_data`` (the packaged, sourced values), ``
 (KS1 outcomes -> points, APS), ``prior_attainment`` (the user's PAG table), ``pupils`` (pupil
 CSVs), ``pupil_progress`` (PAG, estimate, progress, capping, school mean and interval),
 ``targets`` (focus pupils and their targets), ``termly`` (windows, joiners and leavers,
-programme aggregates), ``sigma`` (the national SD, packaged or estimated), ``params`` (the
-params YAML), ``report`` and ``charts`` (what the notebook shows and writes), ``privacy``
-(the output scan) and ``synthetic`` (the shipped example).
+programme aggregates and the small-number rules), ``sigma`` (the national SD, packaged or
+estimated), ``params`` (the params YAML), ``report`` (one school's report), ``programme`` (the
+programme's report, no pupil rows), ``charts`` (their charts), ``privacy`` (the output scan)
+and ``synthetic`` (the shipped example).
 """

@@ -1,59 +1,110 @@
-"""The focus report's chart: projected progress with its interval across the windows.
+"""The focus charts: a school's projected progress across the windows, and the programme's.
 
-Draws only what it is given (``termly.csv`` rows); returns the figure and its alt text.
+Each draws only what it is given (published rows, never pupils) and returns a
+:class:`~ipm_analysis.charts.style.Chart` whose alt text states the finding.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import numpy as np
+import pandas as pd
 
-import matplotlib
+from ipm_analysis.charts.style import MARKERS, PALETTE, Chart, new_figure
+from ipm_analysis.focus.termly import WINDOWS
+from ipm_analysis.rounding import fmt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from ipm_analysis.focus.termly import WINDOWS  # noqa: E402
-from ipm_analysis.rounding import fmt  # noqa: E402
+NOTE_COLOUR = "#A00000"
 
 
-@dataclass(frozen=True)
-class Chart:
-    figure: Figure
-    alt_text: str
-
-
-def termly_chart(termly: pd.DataFrame, *, subject: str, notes: tuple[str, ...] = ()) -> Chart:
-    """Progress per window with 95% intervals, all four windows on the axis."""
+def _axes(ax, subject: str, notes: tuple[str, ...]) -> None:
     labels = list(WINDOWS.values())
-    x = [list(WINDOWS).index(w) for w in termly["window"]]
-    y = termly["progress"].to_numpy(dtype=float)
-    low = y - termly["ci_low"].to_numpy(dtype=float)
-    high = termly["ci_high"].to_numpy(dtype=float) - y
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    ax.axhline(0, color="#555555", linewidth=1)
-    ax.errorbar(
-        x,
-        y,
-        yerr=[low, high],
-        fmt="o-",
-        color="#1f5fa8",
-        capsize=4,
-        label="projected progress (95% interval)",
-    )
+    ax.axhline(0, color=PALETTE[4], linewidth=1)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_ylabel(f"{subject} progress (projected)")
-    ax.legend(loc="lower right", frameon=False)
     if notes:
-        fig.text(0.01, -0.02, " ".join(notes), fontsize=8, color="#a00000", ha="left")
-    plt.close(fig)
-    points = ", ".join(
-        f"{WINDOWS[w]} {fmt(v, 2, signed=True)}" for w, v in zip(termly["window"], y, strict=True)
+        ax.set_title(" ".join(notes), fontsize=8, color=NOTE_COLOUR, loc="left")
+
+
+def _x(windows: pd.Series) -> list[int]:
+    return [list(WINDOWS).index(w) for w in windows]
+
+
+def _synthetic(notes: tuple[str, ...]) -> str:
+    return " SYNTHETIC example data." if any("SYNTHETIC" in n for n in notes) else ""
+
+
+def termly_chart(termly: pd.DataFrame, *, subject: str, notes: tuple[str, ...] = ()) -> Chart:
+    """A school's progress per window with 95% intervals, all four windows on the axis."""
+    y = termly["progress"].to_numpy(dtype=float)
+    low = y - termly["ci_low"].to_numpy(dtype=float)
+    high = termly["ci_high"].to_numpy(dtype=float) - y
+    fig, ax = new_figure(7, 3.8)
+    ax.errorbar(
+        _x(termly["window"]),
+        y,
+        yerr=[low, high],
+        fmt="o-",
+        color=PALETTE[0],
+        capsize=4,
+        label="projected progress (95% interval)",
     )
-    alt = f"Projected {subject} progress by window: {points}." if len(y) else "No data."
-    if np.isnan(y).all():
+    _axes(ax, subject, notes)
+    ax.legend(loc="lower right", frameon=False)
+    points = "; ".join(
+        f"{WINDOWS[w]} {fmt(v, 2, signed=True)} ({fmt(lo, 1, signed=True)} to "
+        f"{fmt(hi, 1, signed=True)})"
+        for w, v, lo, hi in zip(
+            termly["window"], y, termly["ci_low"], termly["ci_high"], strict=True
+        )
+    )
+    if not len(y) or np.isnan(y).all():
         alt = "No pupils scored."
-    return Chart(fig, alt)
+    else:
+        alt = (
+            f"The school's projected {subject} progress by window, with 95% intervals: {points}. "
+            "0 is the national average."
+        )
+    return Chart("termly_progress", fig, alt + _synthetic(notes))
+
+
+def programme_chart(
+    progress: pd.DataFrame, mean: pd.Series, *, subject: str, notes: tuple[str, ...] = ()
+) -> Chart:
+    """Each school's published progress per window (one line per URN) and the programme mean.
+
+    ``progress`` holds ``urn, window, progress`` (NaN where suppressed); ``mean`` is indexed
+    by window (NaN where suppressed).
+    """
+    fig, ax = new_figure(7.5, 4.2)
+    for i, (urn, rows) in enumerate(progress.groupby("urn", sort=True)):
+        ax.plot(
+            _x(rows["window"]),
+            rows["progress"].to_numpy(dtype=float),
+            marker=MARKERS[i % len(MARKERS)],
+            color=PALETTE[i % len(PALETTE)],
+            linewidth=1,
+            alpha=0.8,
+            label=f"school {urn}",
+        )
+    ax.plot(
+        _x(pd.Series(mean.index)),
+        mean.to_numpy(dtype=float),
+        color="black",
+        linewidth=2.5,
+        linestyle="--",
+        marker="o",
+        label="mean of schools",
+    )
+    _axes(ax, subject, notes)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
+    shown = [f"{WINDOWS[w]} {fmt(v, 2, signed=True)}" for w, v in mean.items() if not np.isnan(v)]
+    latest = max(progress["window"], key=list(WINDOWS).index, default=None)
+    last = progress.loc[progress["window"] == latest, "progress"]
+    alt = (
+        f"Projected {subject} progress by window for each school and the mean of schools. "
+        f"Mean of schools: {'; '.join(shown) or 'not shown (too few schools)'}. "
+        f"In {WINDOWS.get(latest, 'the latest window')}, {int((last < 0).sum())} of the "
+        f"{int(last.notna().sum())} schools shown are below 0, the national average."
+    )
+    return Chart("programme_progress", fig, alt + _synthetic(notes))

@@ -1,9 +1,10 @@
-"""The focus report's params YAML, resolved and validated into papermill parameters.
+"""The focus reports' params YAML, resolved and validated into papermill parameters.
 
-Keys: ``report_id``, ``title``, ``pupils`` (a CSV, or a mapping window -> CSV), ``pag_table``,
-``ks2_year``, ``window``; optional ``subject`` (maths), ``urn``, ``min_n`` (3) and
-``performance_table`` (a KS2 performance table to estimate sigma when it is not packaged).
-Relative paths resolve against the params file's folder.
+A school report's keys: ``report_id``, ``title``, ``pupils`` (a CSV, or a mapping window ->
+CSV), ``pag_table``, ``ks2_year``, ``window``; optional ``subject`` (maths), ``urn``, ``min_n``
+(3) and ``performance_table`` (a KS2 performance table to estimate sigma when it is not
+packaged). A programme report has ``schools`` (URN -> CSV, or URN -> window -> CSV) in place
+of ``pupils`` and ``urn``. Relative paths resolve against the params file's folder.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from ipm_analysis.focus.termly import DEFAULT_MIN_N, window_id
 SUPPORTED_YEARS = (2016, 2017, 2018, 2019)
 REQUIRED = ("report_id", "title", "pupils", "pag_table", "ks2_year", "window")
 OPTIONAL = ("subject", "urn", "min_n", "performance_table")
+PROGRAMME_REQUIRED = ("report_id", "title", "schools", "pag_table", "ks2_year", "window")
+PROGRAMME_OPTIONAL = ("subject", "min_n", "performance_table")
 _REPORT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_URN = re.compile(r"^[0-9]{5,7}$")
 
 
 def load_focus_params(path: str | Path) -> dict[str, Any]:
@@ -32,6 +36,51 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
     Paths come back absolute; ``window`` canonical; ``urn`` a string or None. Raises
     :class:`InputError` naming the file and key for anything missing, unknown or invalid.
     """
+    path, data = _read(path, REQUIRED, OPTIONAL)
+    common = _common(path, data)
+    urn = data.get("urn")
+    return {
+        "report_id": common.pop("report_id"),
+        "title": common.pop("title"),
+        "pupils": _pupil_files(path, data["pupils"], common["window"], "pupils"),
+        **common,
+        "urn": None if urn is None else str(urn),
+    }
+
+
+def load_programme_params(path: str | Path) -> dict[str, Any]:
+    """Read a programme params file: as :func:`load_focus_params` with ``schools`` (a mapping
+    URN -> pupil file, or URN -> window -> file) in place of ``pupils`` and ``urn``."""
+    path, data = _read(path, PROGRAMME_REQUIRED, PROGRAMME_OPTIONAL)
+    common = _common(path, data)
+    schools = data["schools"]
+    if not isinstance(schools, dict) or not schools:
+        raise InputError(
+            "schools should map each school's URN to its pupil file (or window -> file).",
+            path=path,
+            column="schools",
+        )
+    resolved = {}
+    for urn, files in schools.items():
+        if not _URN.match(str(urn)):
+            raise InputError(
+                f"'{urn}' is not a URN (a school's number, digits only).",
+                path=path,
+                column="schools",
+            )
+        resolved[str(urn)] = _pupil_files(path, files, common["window"], "schools")
+    return {
+        "report_id": common.pop("report_id"),
+        "title": common.pop("title"),
+        "schools": resolved,
+        **common,
+    }
+
+
+def _read(
+    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...]
+) -> tuple[Path, dict[str, Any]]:
+    """The params mapping, with required keys present and no unknown keys."""
     path = Path(path)
     if not path.is_file():
         raise InputError("the params file does not exist.", path=path)
@@ -41,18 +90,23 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
         raise InputError(f"the params file is not valid YAML: {exc}", path=path) from None
     if not isinstance(data, dict):
         raise InputError("the params file should be a mapping of keys to values.", path=path)
-    missing = [k for k in REQUIRED if data.get(k) in (None, "")]
+    missing = [k for k in required if data.get(k) in (None, "")]
     if missing:
         raise InputError("missing " + ", ".join(missing) + ".", path=path, column=missing[0])
-    unknown = [k for k in data if k not in REQUIRED + OPTIONAL]
+    unknown = [k for k in data if k not in required + optional]
     if unknown:
         raise InputError(
-            f"unknown key '{unknown[0]}'; focus params take: "
-            + ", ".join(REQUIRED + OPTIONAL)
+            f"unknown key '{unknown[0]}'; these params take: "
+            + ", ".join(required + optional)
             + ".",
             path=path,
             column=unknown[0],
         )
+    return path, data
+
+
+def _common(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The keys school and programme reports share, validated."""
     base = path.parent
 
     def bad(key: str, why: str) -> InputError:
@@ -78,23 +132,9 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
         window = window_id(data["window"])
     except InputError as exc:
         raise bad("window", exc.message) from None
-    pupils = data["pupils"]
-    if isinstance(pupils, dict):
-        resolved: str | dict[str, str] = {}
-        for key, value in pupils.items():
-            try:
-                key_window = window_id(key)
-            except InputError as exc:
-                raise bad("pupils", exc.message) from None
-            resolved[key_window] = _file(base, value, path, "pupils")
-        if window not in resolved:
-            raise bad("pupils", f"no pupil file is given for the report's window '{window}'.")
-    else:
-        resolved = _file(base, pupils, path, "pupils")
     min_n = data.get("min_n", DEFAULT_MIN_N)
     if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
         raise bad("min_n", f"'{min_n}' should be a whole number of at least 1.")
-    urn = data.get("urn")
     performance_table = data.get("performance_table")
     if performance_table is not None:
         performance_table = _file(base, performance_table, path, "performance_table")
@@ -107,15 +147,30 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
     return {
         "report_id": report_id,
         "title": title.strip(),
-        "pupils": resolved,
         "pag_table": _file(base, data["pag_table"], path, "pag_table"),
         "ks2_year": int(year),
         "window": window,
         "subject": subject,
-        "urn": None if urn is None else str(urn),
         "min_n": int(min_n),
         "performance_table": performance_table,
     }
+
+
+def _pupil_files(path: Path, value: object, window: str, key: str) -> str | dict[str, str]:
+    """One pupil file, or a mapping window -> file that includes the report's ``window``."""
+    if not isinstance(value, dict):
+        return _file(path.parent, value, path, key)
+    resolved: dict[str, str] = {}
+    for name, file in value.items():
+        try:
+            resolved[window_id(name)] = _file(path.parent, file, path, key)
+        except InputError as exc:
+            raise InputError(exc.message, path=path, column=key) from None
+    if window not in resolved:
+        raise InputError(
+            f"no pupil file is given for the report's window '{window}'.", path=path, column=key
+        )
+    return resolved
 
 
 def _file(base: Path, value: object, params_path: Path, key: str) -> str:

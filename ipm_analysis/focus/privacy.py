@@ -4,7 +4,8 @@ Reports may show the pseudonymous ``pupil_id`` and the figures computed from a p
 never their flags (disadvantaged, SEND, EAL) or KS1 outcome codes at pupil level. The scan
 splits every output file into records (CSV lines, table rows) and cells, and reports a record
 that holds a pupil's id together with one of that pupil's non-numeric input values, and any
-CSV header naming a pupil-level input column that should not be output.
+CSV header naming a pupil-level input column that should not be output. For a programme
+report, which holds no pupil rows, any pupil id or pupil-level column at all is a finding.
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ SHOWN_INPUT_COLUMNS = (
     "ks2_reading",
     "ks2_writing",
     "ks2_maths",
+)
+#: Output columns that only a pupil row has (a programme output must have none of them).
+PUPIL_LEVEL_COLUMNS = (
+    "pupil_id",
+    "ks1_aps",
+    "pag",
+    "estimate",
+    "score",
+    "capped_progress",
+    "focus",
+    "target",
+    "points_needed",
 )
 _TAG = re.compile(r"<[^>]+>")
 _CELL_SPLIT = re.compile(r"[|,\t\"]+")
@@ -53,8 +66,14 @@ def _records(text: str) -> list[list[str]]:
     return rows
 
 
-def scan_outputs(output_dir: str | Path, pupil_files: list[str | Path]) -> list[str]:
-    """Findings (empty when clean) for every file under ``output_dir``."""
+def scan_outputs(
+    output_dir: str | Path, pupil_files: list[str | Path], *, pupil_rows: bool = True
+) -> list[str]:
+    """Findings (empty when clean) for every file under ``output_dir``.
+
+    With ``pupil_rows=False`` (a programme report) no pupil id may appear at all, and no CSV
+    may have a pupil-level column (:data:`PUPIL_LEVEL_COLUMNS`).
+    """
     inputs = pd.concat(
         [pd.read_csv(p, dtype=str, keep_default_na=False) for p in pupil_files],
         ignore_index=True,
@@ -69,10 +88,18 @@ def scan_outputs(output_dir: str | Path, pupil_files: list[str | Path]) -> list[
     for path in sorted(Path(output_dir).rglob("*")):
         if not path.is_file():
             continue
-        records = _records(_output_text(path))
+        text = _output_text(path)
+        records = _records(text)
         if path.suffix == ".csv" and records:
             leaked = [c for c in records[0] if c in private_columns]
             findings += [f"{path.name}: column '{c}' is pupil-level input" for c in leaked]
+            if not pupil_rows:
+                rows = [c for c in records[0] if c in PUPIL_LEVEL_COLUMNS]
+                findings += [f"{path.name}: column '{c}' is pupil-level" for c in rows]
+        if not pupil_rows:
+            for pupil_id in sorted(private):
+                if re.search(rf"(?<![\w-]){re.escape(pupil_id)}(?![\w-])", text):
+                    findings.append(f"{path.name}: pupil id {pupil_id} appears")
         for record in records:
             lowered = {c.lower() for c in record}
             for pupil_id in set(record) & private.keys():

@@ -7,6 +7,7 @@ pupils), ``school.csv`` (this window's school row), ``termly.csv`` (one row per 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.charts.style import Chart
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus import charts
 from ipm_analysis.focus.prior_attainment import PagTable, load_pag_table
@@ -29,6 +31,7 @@ from ipm_analysis.focus.termly import (
     window_id,
     windows_up_to,
 )
+from ipm_analysis.presentation import html_table
 from ipm_analysis.rounding import fmt
 
 PUPIL_COLUMNS = (
@@ -43,7 +46,6 @@ PUPIL_COLUMNS = (
     "target",
     "points_needed",
 )
-CHART_FILE = "termly_progress.png"
 SCHOOL_COLUMNS = (
     "urn",
     "window",
@@ -110,6 +112,27 @@ def school_summary(scored: pd.DataFrame, urn: str, window: str, sigma: float) ->
     }
 
 
+def score_school(
+    frame: pd.DataFrame, table: PagTable, subject: str, urn: str, window: str, sigma: float
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Score one school's pupils in each window from October up to ``window``.
+
+    Returns the scored pupils per window and the ``school.csv`` rows (one per window).
+    """
+    scored = {}
+    rows = []
+    for key in windows_up_to(window):
+        part = frame[frame["window"] == key]
+        if part.empty:
+            continue
+        scored[key] = score_window(part.reset_index(drop=True), table, subject)
+        rows.append(school_summary(scored[key], urn, key, sigma))
+    if window not in scored:
+        where = f" for school {urn}" if urn else ""
+        raise InputError(f"no pupils are given{where} for the window '{window}'.")
+    return scored, pd.DataFrame(rows, columns=list(SCHOOL_COLUMNS))
+
+
 def build_focus_report(
     pupils: str | Mapping[str, str],
     pag_table: str,
@@ -127,16 +150,7 @@ def build_focus_report(
     if urn is None:
         found = sorted(set(frame["urn"]) - {""})
         urn = found[0] if len(found) == 1 else ""
-    scored = {}
-    rows = []
-    for key in windows_up_to(window):
-        part = frame[frame["window"] == key]
-        if part.empty:
-            continue
-        scored[key] = score_window(part.reset_index(drop=True), table, subject)
-        rows.append(school_summary(scored[key], str(urn), key, sigma.value))
-    if window not in scored:
-        raise InputError(f"no pupils are given for the window '{window}'.")
+    scored, termly = score_school(frame, table, subject, str(urn), window, sigma.value)
     earlier = [k for k in scored if k != window]
     changes = focus_changes(scored[earlier[-1]] if earlier else None, scored[window])
     current = scored[window]
@@ -146,7 +160,7 @@ def build_focus_report(
         window=window,
         urn=str(urn),
         pupils=current,
-        termly=pd.DataFrame(rows, columns=list(SCHOOL_COLUMNS)),
+        termly=termly,
         changes=changes,
         school=school_progress(current["capped_progress"], sigma.value),
         sigma=sigma,
@@ -162,8 +176,9 @@ def pupil_output(report: FocusReport) -> pd.DataFrame:
     return out
 
 
-def write_outputs(report: FocusReport, output_dir: str | Path) -> list[Path]:
-    """Write the report's CSVs and chart into ``output_dir``; return the paths written."""
+def write_outputs(report: FocusReport, output_dir: str | Path, title: str = "") -> list[Path]:
+    """Write the report's CSVs, chart and ``report_info.json`` (for the batch index) into
+    ``output_dir``; return the paths written."""
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     files = {
@@ -176,20 +191,30 @@ def write_outputs(report: FocusReport, output_dir: str | Path) -> list[Path]:
     for name, frame in files.items():
         frame.to_csv(folder / name, index=False)
         written.append(folder / name)
-    chart = charts.termly_chart(report.termly, subject=report.subject, notes=report.pag.notes)
-    chart.figure.savefig(chart_path(folder), dpi=110, bbox_inches="tight")
-    written.append(chart_path(folder))
+    chart = termly_chart(report)
+    written.append(chart.save(folder))
+    chart.close()
+    s = report.school
+    info = {
+        "title": title,
+        "years": f"{_year(report.year)} {WINDOWS[report.window]}",
+        "subject": report.subject,
+        "schools": report.urn,
+        "headline": f"projected progress {fmt(s.progress, 2, signed=True)}, "
+        f"{int(report.pupils['focus'].sum())} focus pupils",
+    }
+    written.append(folder / "report_info.json")
+    written[-1].write_text(json.dumps(info, indent=2), encoding="utf-8")
     return written
 
 
-def chart_path(output_dir: str | Path) -> Path:
-    """Where ``write_outputs`` puts the termly chart."""
-    return Path(output_dir) / CHART_FILE
+def _year(year: int) -> str:
+    return f"{year - 1}/{str(year)[-2:]}"
 
 
-def chart_alt_text(report: FocusReport) -> str:
-    """The chart's finding in words (for readers who cannot see it)."""
-    return "*Chart:* " + charts.termly_chart(report.termly, subject=report.subject).alt_text
+def termly_chart(report: FocusReport) -> Chart:
+    """The school's progress across the windows; display it to embed it with its alt text."""
+    return charts.termly_chart(report.termly, subject=report.subject, notes=report.pag.notes)
 
 
 # --- words and tables for readers (every figure through fmt) ---------------------------------
@@ -204,7 +229,7 @@ def headline(report: FocusReport, title: str) -> str:
     for note in report.pag.notes:
         lines += [f"> **{note}**", ""]
     lines.append(
-        f"**{label} {report.year - 1}/{str(report.year)[-2:]}, {report.subject}.** "
+        f"**{label} {_year(report.year)}, {report.subject}.** "
         f"{s.n_scored} of {s.n_pupils} pupils have a KS1 starting point and a score. "
         f"Projected progress is **{fmt(s.progress, 2, signed=True)}** (95% interval "
         f"{fmt(s.ci_low, 1, signed=True)} to {fmt(s.ci_high, 1, signed=True)}): "
@@ -230,17 +255,22 @@ def headline(report: FocusReport, title: str) -> str:
     n_no_ks1 = int(row["n_no_ks1"])
     if n_no_ks1:
         lines.append(f"{n_no_ks1} pupils have no KS1 result: they are listed, not scored.")
-    lines += ["", _sigma_sentence(report.sigma)]
     return "\n".join(lines)
 
 
-def _sigma_sentence(sigma: Sigma) -> str:
+def sigma_sentence(sigma: Sigma, year: int, subject: str) -> str:
+    """Where the interval's national standard deviation comes from, as Markdown."""
     if sigma.derived:
         return (
-            f"The interval uses a national SD of {fmt(sigma.value, 2)} **estimated** from "
-            f"published school intervals ({sigma.source})."
+            f"The 95% interval is 1.96 × σ / √n with a national standard deviation σ of "
+            f"{fmt(sigma.value, 2)}, **estimated** from published school intervals "
+            f"({sigma.source})."
         )
-    return f"The interval uses the national SD {fmt(sigma.value, 4)} ({sigma.source})."
+    return (
+        f"The 95% interval is 1.96 × σ / √n with the national standard deviation of pupil "
+        f"progress σ = {fmt(sigma.value, 2)} for {year} {subject}, as published for the DfE's "
+        "intervals (its source is noted in the project's data log)."
+    )
 
 
 def pupil_table(report: FocusReport) -> pd.DataFrame:
@@ -278,7 +308,9 @@ def termly_table(report: FocusReport) -> pd.DataFrame:
                 for lo, hi in zip(t["ci_low"], t["ci_high"], strict=True)
             ],
             "Focus pupils": t["n_focus"],
-            "Targets to reach 0": [fmt(_num(v), 0) for v in t["n_to_reach_zero"]],
+            "Targets to reach 0": [
+                fmt(_num(v), 0, missing="not reachable") for v in t["n_to_reach_zero"]
+            ],
         }
     )
 
@@ -286,6 +318,18 @@ def termly_table(report: FocusReport) -> pd.DataFrame:
 def changes_table(report: FocusReport) -> pd.DataFrame:
     """Who joined and who left the focus list since the previous window."""
     return report.changes.rename(columns={"pupil_id": "Pupil", "change": "Change", "reason": "Why"})
+
+
+def changes_block(report: FocusReport) -> str:
+    """The joined/left table as HTML, or a sentence when there is nothing to compare."""
+    order = windows_up_to(report.window)
+    earlier = [w for w in order[:-1] if w in set(report.termly["window"])]
+    if not earlier:
+        return "<p>This is the first window with pupils: there is no earlier list to compare.</p>"
+    if report.changes.empty:
+        return f"<p>The focus list is the same as in {WINDOWS[earlier[-1]]}.</p>"
+    caption = f"Changes to the focus list since {WINDOWS[earlier[-1]]}"
+    return html_table(changes_table(report), caption, index=False)
 
 
 def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """The shipped SYNTHETIC example: an invented PAG table and one invented school's pupils.
 
 Nothing here is DfE data or a real pupil. The PAG table carries a ``note`` saying so, which
-every report built on it shows. Run ``python -m ipm_analysis.focus.synthetic FOLDER`` to
-regenerate ``examples/focus/``.
+every report built on it shows; the programme example adds three more invented schools. Run
+``python -m ipm_analysis.focus.synthetic FOLDER`` to regenerate ``examples/focus/``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,12 @@ _EDGES = (
 _DRIFT = {"october": 6, "december-january": 4, "march-april": 2, "july": 0}
 _LEVELS = ("W", "1", "2c", "2b", "2a", "3", "4")
 _LEVEL_WEIGHTS = (0.02, 0.06, 0.12, 0.25, 0.25, 0.25, 0.05)
+#: The programme example's other SYNTHETIC schools: urn -> (seed, pupils, id prefix).
+PROGRAMME_SCHOOLS: dict[str, tuple[int, int, str]] = {
+    "999902": (12, 24, "SYN-B"),
+    "999903": (23, 16, "SYN-C"),
+    "999904": (64, 10, "SYN-D"),
+}
 
 
 def synthetic_pag_table(year: int = 2019) -> pd.DataFrame:
@@ -77,11 +83,17 @@ def synthetic_pag_table(year: int = 2019) -> pd.DataFrame:
     return table
 
 
-def synthetic_pupils(seed: int = 5, n: int = 28, year: int = 2019) -> dict[str, pd.DataFrame]:
-    """One invented school's pupils, one frame per window, with practice scores rising."""
+def synthetic_pupils(
+    seed: int = 5, n: int = 28, year: int = 2019, urn: str = SYNTHETIC_URN, prefix: str = "SYN-P"
+) -> dict[str, pd.DataFrame]:
+    """One invented school's pupils, one frame per window, with practice scores rising.
+
+    ``n`` (at least 10) pupils in October, two more from December/January, one fewer from
+    March/April; ids are ``prefix`` + a number.
+    """
     rng = np.random.default_rng(seed)
     table = synthetic_pag_table(year)
-    ids = [f"SYN-P{i:02d}" for i in range(1, n + 3)]
+    ids = [f"{prefix}{i:02d}" for i in range(1, n + 3)]
     outcomes = rng.choice(_LEVELS, size=(len(ids), 3), p=_LEVEL_WEIGHTS)
     points = {"W": 3, "1": 9, "2c": 13, "2b": 15, "2a": 17, "3": 21, "4": 27}
     aps = np.array([((points[r] + points[w]) / 2 + points[m]) / 2 for r, w, m in outcomes])
@@ -91,7 +103,7 @@ def synthetic_pupils(seed: int = 5, n: int = 28, year: int = 2019) -> dict[str, 
     base = pd.DataFrame(
         {
             "pupil_id": ids,
-            "urn": SYNTHETIC_URN,
+            "urn": urn,
             "ks1_reading": outcomes[:, 0],
             "ks1_writing": outcomes[:, 1],
             "ks1_maths": outcomes[:, 2],
@@ -142,6 +154,21 @@ def write_example(folder: str | Path, year: int = 2019) -> list[Path]:
     return written
 
 
+def write_programme_example(folder: str | Path, year: int = 2019) -> list[Path]:
+    """Write one file per extra SYNTHETIC school (all four windows, with ``urn`` and ``window``
+    columns) for the programme example; school 999901 is :func:`write_example`'s."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for urn, (seed, n, prefix) in PROGRAMME_SCHOOLS.items():
+        frames = synthetic_pupils(seed=seed, n=n, year=year, urn=urn, prefix=prefix)
+        path = folder / f"synthetic_programme_{urn}.csv"
+        pd.concat(frames.values(), ignore_index=True).to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
-    for path in write_example(sys.argv[1] if len(sys.argv) > 1 else "examples/focus"):
+    target = sys.argv[1] if len(sys.argv) > 1 else "examples/focus"
+    for path in write_example(target) + write_programme_example(target):
         print(path)

@@ -80,9 +80,26 @@ def focus_changes(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.Da
 def suppress(counts: pd.Series, min_n: int = DEFAULT_MIN_N) -> pd.Series:
     """Counts as text with any value from 1 to ``min_n - 1`` shown as ``'c'``."""
     values = counts.astype("Int64")
-    small = (values > 0) & (values < min_n)
+    small = values.map(lambda v: v is not pd.NA and is_hidden(v, min_n)).astype(bool)
     text = values.astype("string").fillna("-")
-    return text.mask(small.fillna(False), SUPPRESSED)
+    return text.mask(small, SUPPRESSED)
+
+
+def is_hidden(count: float, min_n: int = DEFAULT_MIN_N) -> bool:
+    """The small-number rule: a count from 1 to ``min_n - 1`` is not published."""
+    return bool(0 < count < min_n)
+
+
+def reveals_hidden(counts: pd.Series, min_n: int = DEFAULT_MIN_N) -> bool:
+    """Would publishing the total of ``counts`` let a reader work out a hidden count?
+
+    With the other counts shown, the total gives the sum of the hidden ones; that pins them
+    down when one is hidden, or when all hidden counts must be 1 (or all ``min_n - 1``).
+    """
+    hidden = [int(c) for c in counts.dropna() if is_hidden(c, min_n)]
+    if not hidden:
+        return False
+    return len(hidden) == 1 or sum(hidden) in (len(hidden), len(hidden) * (min_n - 1))
 
 
 def programme_summary(schools: pd.DataFrame, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
@@ -109,7 +126,7 @@ def programme_summary(schools: pd.DataFrame, min_n: int = DEFAULT_MIN_N) -> pd.D
     shown["n_schools"] = suppress(out["n_schools"], min_n)
     shown["n_pupils"] = suppress(out["n_pupils"], min_n)
     shown["n_focus"] = suppress(out["n_focus"], min_n)
-    hidden_focus = small | ((out["n_focus"] > 0) & (out["n_focus"] < min_n))
+    hidden_focus = small | out["n_focus"].map(lambda v: is_hidden(v, min_n)).astype(bool)
     shown["share_focus_pct"] = [
         SUPPRESSED if hide else fmt(100 * value, 1)
         for hide, value in zip(hidden_focus, share, strict=True)
