@@ -16,7 +16,7 @@ import pandas as pd
 from ipm_analysis.groups import ALL
 from ipm_analysis.linking import NOT_FOUND
 from ipm_analysis.roster import COMPLETED, WITHDRAWN
-from ipm_analysis.uncertainty import bootstrap_change_ci, change_interval, significance
+from ipm_analysis.uncertainty import bootstrap_change_ci, change_half_width, significance_labels
 from ipm_analysis.weighting import weighted_mean
 
 MEASURES = ("progress", "attainment")
@@ -58,70 +58,91 @@ def school_changes(
     by role (``baseline_progress``, ``outcome_urn``...) so the file reads the same whatever
     the years.
     """
-    schools = roster.drop(columns=["line"]).set_index("urn", drop=False)
-    schools.index.name = None
-    links = links.loc[schools["urn"]]  # one lookup, in roster order
-    added: dict[str, object] = {}  # new columns, joined once (column by column is slow)
+    urns = roster["urn"].to_numpy(dtype=object)
+    links = links.loc[urns]  # one lookup, in roster order
+    columns: dict[str, object] = {c: roster[c].array for c in roster.columns if c != "line"}
+    found: dict[str, dict[str, np.ndarray]] = {}
     for role, year in zip(ROLES, (baseline_year, outcome_year), strict=True):
-        linked = links[f"linked_urn_{year}"].to_numpy()
-        added[f"{role}_urn"] = pd.array(linked, dtype="string")
-        added[f"{role}_link"] = links[f"link_{year}"].to_numpy()
-        found = figures[year].reindex(pd.Index(linked, dtype=object))
+        linked = links[f"linked_urn_{year}"].to_numpy(dtype=object)
+        table = figures[year].reindex(pd.Index(linked, dtype=object))
+        found[role] = {c: table[c].to_numpy() for c in table.columns}
+        columns[f"{role}_urn"] = pd.array(linked, dtype="string")
+        columns[f"{role}_link"] = links[f"link_{year}"].to_numpy(dtype=object)
         for column in FIGURE_COLUMNS:
-            added[f"{role}_{column}"] = found[column].to_numpy(dtype=float)
+            columns[f"{role}_{column}"] = found[role][column].astype(float)
         for measure in MEASURES:
-            added[f"{role}_{measure}_reason"] = found[f"{measure}_reason"].array
-        for column in ("name", "lea", "rectype"):
-            added[f"{role}_{column}"] = found[column].array
-        added[f"{role}_significance"] = significance(
-            found["progress_lower"], found["progress_upper"]
-        ).array
-    schools = pd.concat([schools, pd.DataFrame(added, index=schools.index)], axis=1)
-    named = schools["school_name"].fillna("").astype(str).str.len() > 0
-    fallback = schools["outcome_name"].fillna(schools["baseline_name"]).fillna("")
-    schools["school_name"] = schools["school_name"].where(named, fallback)
-    for measure in MEASURES:
-        schools[f"{measure}_change"] = (
-            schools[f"outcome_{measure}"] - schools[f"baseline_{measure}"]
+            columns[f"{role}_{measure}_reason"] = found[role][f"{measure}_reason"]
+        columns[f"{role}_lea"] = found[role]["lea"]
+        columns[f"{role}_rectype"] = found[role]["rectype"]
+        columns[f"{role}_significance"] = significance_labels(
+            columns[f"{role}_progress_lower"], columns[f"{role}_progress_upper"]
         )
-    schools["progress_change_low"], schools["progress_change_high"] = change_interval(
-        schools["baseline_progress_lower"],
-        schools["baseline_progress_upper"],
-        schools["outcome_progress_lower"],
-        schools["outcome_progress_upper"],
-        schools["progress_change"],
+    names = np.asarray(columns["school_name"], dtype=object)
+    published = [
+        o if isinstance(o, str) else b if isinstance(b, str) else ""
+        for b, o in zip(found["baseline"]["name"], found["outcome"]["name"], strict=True)
+    ]
+    columns["school_name"] = [
+        n if isinstance(n, str) and n else p for n, p in zip(names, published, strict=True)
+    ]
+    for measure in MEASURES:
+        columns[f"{measure}_change"] = (
+            columns[f"outcome_{measure}"] - columns[f"baseline_{measure}"]
+        )
+    half = change_half_width(
+        *(columns[f"{r}_progress_{limit}"] for r in ROLES for limit in ("lower", "upper"))
     )
+    columns["progress_change_low"] = columns["progress_change"] - half
+    columns["progress_change_high"] = columns["progress_change"] + half
     if explain:
-        schools["excluded_reason"] = _exclusion_reasons(schools, baseline_year, outcome_year)
-    return schools.drop(columns=["baseline_name", "outcome_name"]).reset_index(drop=True)
+        columns["excluded_reason"] = pd.array(
+            _exclusion_reasons(columns, baseline_year, outcome_year), dtype="string"
+        )
+    schools = pd.DataFrame(columns)
+    for role in ROLES:
+        schools[f"{role}_significance"] = schools[f"{role}_significance"].astype("string")
+        for measure in MEASURES:
+            schools[f"{role}_{measure}_reason"] = schools[f"{role}_{measure}_reason"].astype(
+                "string"
+            )
+    return schools
 
 
-def _exclusion_reasons(schools: pd.DataFrame, baseline_year: int, outcome_year: int) -> pd.Series:
+def _exclusion_reasons(
+    columns: Mapping[str, object], baseline_year: int, outcome_year: int
+) -> list[str]:
+    """Why each school is left out of a figure ('' when it counts in all of them)."""
+    years = dict(zip(ROLES, (baseline_year, outcome_year), strict=True))
     reasons = []
-    for school in schools.to_dict("records"):  # plain dicts: iterrows is ~10x slower
-        if school["status"] == WITHDRAWN:
+    for i, status in enumerate(columns["status"]):
+        if status == WITHDRAWN:
             reasons.append("withdrawn from the project")
             continue
         parts = []
-        for role, year in (("baseline", baseline_year), ("outcome", outcome_year)):
-            if school[f"{role}_link"] == NOT_FOUND:
+        for role, year in years.items():
+            if columns[f"{role}_link"][i] == NOT_FOUND:
                 parts.append(f"not found in the {year} performance table")
                 continue
             for measure in MEASURES:
-                if np.isnan(school[f"{role}_{measure}"]):
-                    why = school[f"{role}_{measure}_reason"]
-                    why = "blank" if pd.isna(why) else why
+                if np.isnan(columns[f"{role}_{measure}"][i]):
+                    why = columns[f"{role}_{measure}_reason"][i]
+                    why = "blank" if why is None or pd.isna(why) else why
                     parts.append(f"no {measure} figure in {year} ({why})")
         reasons.append("; ".join(parts))
-    return pd.Series(reasons, index=schools.index, dtype="string")
+    return reasons
 
 
 def paired(schools: pd.DataFrame, measure: str) -> pd.Series:
     """Which schools count in ``measure``: completed, with a number in both years."""
+    return pd.Series(_paired(schools, measure), index=schools.index)
+
+
+def _paired(schools: pd.DataFrame, measure: str) -> np.ndarray:
+    # NumPy, not pandas: this runs for every measure of every report (and every LA in a batch)
     return (
-        schools["status"].eq(COMPLETED)
-        & schools[f"baseline_{measure}"].notna()
-        & schools[f"outcome_{measure}"].notna()
+        (schools["status"].to_numpy(dtype=object) == COMPLETED)
+        & ~np.isnan(schools[f"baseline_{measure}"].to_numpy(dtype=float))
+        & ~np.isnan(schools[f"outcome_{measure}"].to_numpy(dtype=float))
     )
 
 
@@ -139,65 +160,102 @@ def group_means(
     With ``n_resamples`` > 0 each change gets a 95% bootstrap interval over schools (pairs
     resampled together, the same weighting as the estimate, the same ``seed`` for every group).
     """
-    counts = paired(schools, measure).to_numpy(dtype=bool)
-    # NumPy arrays, not frame filters: this runs for every group of every report
+    rows = _group_rows(schools, membership, measure, weighting, n_resamples, seed)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _group_rows(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    measure: str,
+    weighting: str,
+    n_resamples: int,
+    seed: int,
+) -> list[list]:
+    counts = _paired(schools, measure)
     values = {role: schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES}
     weights = (
         {r: schools[f"{r}_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float) for r in ROLES}
         if weighting == "pupils"
         else {r: None for r in ROLES}
     )
+    members = membership.to_numpy(dtype=bool)
     rows = []
-    for group in membership.columns:
-        chosen = membership[group].to_numpy(dtype=bool) & counts
+    for position, group in enumerate(membership.columns):
+        chosen = members[:, position] & counts
         b, o = (values[r][chosen] for r in ROLES)
         wb, wo = (None if weights[r] is None else weights[r][chosen] for r in ROLES)
-        baseline, outcome = weighted_mean(b, wb), weighted_mean(o, wo)
+        baseline, outcome = _mean(b, wb), _mean(o, wo)
         low = high = np.nan
-        if n_resamples and chosen.sum() >= 2:
+        if n_resamples and len(b) >= 2:
             low, high = bootstrap_change_ci(
                 b, o, baseline_weights=wb, outcome_weights=wo, n_resamples=n_resamples, seed=seed
             )
-        n = int(chosen.sum())
-        rows.append([measure, group, n, baseline, outcome, outcome - baseline, low, high])
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        rows.append([measure, group, len(b), baseline, outcome, outcome - baseline, low, high])
+    return rows
+
+
+def _mean(values: np.ndarray, weights: np.ndarray | None) -> float:
+    if weights is None:  # the common case, without weighted_mean's checks
+        return float(values.mean()) if values.size else float("nan")
+    return weighted_mean(values, weights)
 
 
 def below_threshold(schools: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Among paired schools, how many had progress below ``threshold`` in each year."""
-    chosen = schools[paired(schools, "progress")]
-    baseline = int((chosen["baseline_progress"] < threshold).sum())
-    outcome = int((chosen["outcome_progress"] < threshold).sum())
-    return _count_row("below_threshold", len(chosen), baseline, outcome)
+    return pd.DataFrame([_threshold_row(schools, threshold)], columns=SUMMARY_COLUMNS)
+
+
+def _threshold_row(schools: pd.DataFrame, threshold: float) -> list:
+    chosen = _paired(schools, "progress")
+    baseline, outcome = (
+        int((schools[f"{r}_progress"].to_numpy(dtype=float)[chosen] < threshold).sum())
+        for r in ROLES
+    )
+    return _count_row("below_threshold", int(chosen.sum()), baseline, outcome)
 
 
 def significantly_below(schools: pd.DataFrame) -> pd.DataFrame:
     """Among paired schools, how many were significantly below average (DfE upper limit < 0)."""
-    chosen = schools[paired(schools, "progress")]
-    baseline = int(chosen["baseline_significance"].eq("below").sum())
-    outcome = int(chosen["outcome_significance"].eq("below").sum())
-    return _count_row("sig_below", len(chosen), baseline, outcome)
+    return pd.DataFrame([_significance_row(schools)], columns=SUMMARY_COLUMNS)
 
 
-def _count_row(measure: str, n: int, baseline: int, outcome: int) -> pd.DataFrame:
-    return pd.DataFrame(
-        [[measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]],
-        columns=SUMMARY_COLUMNS,
+def _significance_row(schools: pd.DataFrame) -> list:
+    chosen = _paired(schools, "progress")
+    baseline, outcome = (
+        int(
+            schools[f"{r}_significance"]
+            .eq("below")
+            .to_numpy(dtype=bool, na_value=False)[chosen]
+            .sum()
+        )
+        for r in ROLES
     )
+    return _count_row("sig_below", int(chosen.sum()), baseline, outcome)
+
+
+def _count_row(measure: str, n: int, baseline: int, outcome: int) -> list:
+    return [measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
 
 
 def reference_rows(
     group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
 ) -> pd.DataFrame:
     """Published reference figures (LA, national, comparators): no school count."""
+    return pd.DataFrame(_reference_rows(group, baseline, outcome), columns=SUMMARY_COLUMNS)
+
+
+def _reference_rows(
+    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
+) -> list[list]:
     rows = []
     for measure in MEASURES:
         b = float(baseline.get(measure, np.nan))
         o = float(outcome.get(measure, np.nan))
         if np.isnan(b) and np.isnan(o):
             continue
-        rows.append([measure, group, pd.NA, b, o, o - b, np.nan, np.nan])
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        rows.append([measure, group, None, b, o, o - b, np.nan, np.nan])
+    return rows
 
 
 def impact_summary(
@@ -215,13 +273,15 @@ def impact_summary(
     ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
     (baseline, outcome) figures by measure.
     """
-    parts = [
-        group_means(schools, membership, m, weighting=weighting, n_resamples=n_resamples, seed=seed)
+    rows = [
+        row
         for m in MEASURES
+        for row in _group_rows(schools, membership, m, weighting, n_resamples, seed)
     ]
-    parts.append(below_threshold(schools, threshold))
-    parts.append(significantly_below(schools))
-    parts += [reference_rows(group, b, o) for group, (b, o) in references.items()]
-    summary = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    rows.append(_threshold_row(schools, threshold))
+    rows.append(_significance_row(schools))
+    for group, (b, o) in references.items():
+        rows += _reference_rows(group, b, o)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     summary["n_schools"] = summary["n_schools"].astype("Int64")
     return summary

@@ -154,11 +154,27 @@ def significance(lower: pd.Series, upper: pd.Series) -> pd.Series:
     'below' when the upper limit is below 0, 'above' when the lower limit is above 0,
     'average' otherwise; ``<NA>`` where either limit is missing.
     """
-    lower = pd.to_numeric(lower).astype(float)
-    upper = pd.to_numeric(upper).astype(float)
-    label = pd.Series("average", index=lower.index, dtype="string")
-    label = label.mask(upper < 0, "below").mask(lower > 0, "above")
-    return label.mask(lower.isna() | upper.isna()).rename("significance")
+    labels = significance_labels(
+        pd.to_numeric(lower).to_numpy(dtype=float), pd.to_numeric(upper).to_numpy(dtype=float)
+    )
+    return pd.Series(labels, index=lower.index, dtype="string", name="significance")
+
+
+def significance_labels(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """:func:`significance` over plain arrays (object array; None where a limit is missing)."""
+    labels = np.where(upper < 0, "below", np.where(lower > 0, "above", "average")).astype(object)
+    labels[np.isnan(lower) | np.isnan(upper)] = None
+    return labels
+
+
+def change_half_width(
+    lower_b: np.ndarray, upper_b: np.ndarray, lower_o: np.ndarray, upper_o: np.ndarray
+) -> np.ndarray:
+    """Half-width of a school's 95% change interval: 1.96 x sqrt(se_b^2 + se_o^2), each
+    year's se recovered from its published limits as (upper - lower) / (2 x 1.96)."""
+    se_b = (upper_b - lower_b) / (2 * Z95)
+    se_o = (upper_o - lower_o) / (2 * Z95)
+    return Z95 * np.sqrt(se_b**2 + se_o**2)
 
 
 def change_interval(
@@ -174,8 +190,8 @@ def change_interval(
     independent cohorts of pupils, so the change's half-width is 1.96 x sqrt(se_b^2 + se_o^2).
     Returns ``(low, high)``; NaN where a limit is missing.
     """
-    se_b = (upper_b.astype(float) - lower_b.astype(float)) / (2 * Z95)
-    se_o = (upper_o.astype(float) - lower_o.astype(float)) / (2 * Z95)
-    half_width = Z95 * np.sqrt(se_b**2 + se_o**2)
+    half_width = change_half_width(
+        *(np.asarray(x, dtype=float) for x in (lower_b, upper_b, lower_o, upper_o))
+    )
     change = change.astype(float)
     return (change - half_width).rename("change_low"), (change + half_width).rename("change_high")
