@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,26 @@ class PerformanceTable:
 
     def rows(self, rectypes: Iterable[str]) -> pd.DataFrame:
         return self.frame[self.frame["RECTYPE"].isin(tuple(rectypes))]
+
+    @cached_property
+    def school_urns(self) -> frozenset[str]:
+        """URNs of the school rows (computed once: many rosters link against one table)."""
+        return frozenset(self.rows(SCHOOL_RECTYPES)["URN"])
+
+    @cached_property
+    def successors(self) -> dict[str, str]:
+        """Old URN -> the new URN its row's ``URN_AC`` names (academy conversions)."""
+        rows = self.rows(SCHOOL_RECTYPES)
+        converted = rows[~rows["URN_AC"].isin(["", "0"])]
+        return dict(zip(converted["URN"], converted["URN_AC"], strict=True))
+
+    @cached_property
+    def predecessors(self) -> dict[str, tuple[str, ...]]:
+        """New URN -> the old URNs whose rows name it in ``URN_AC``."""
+        found: dict[str, tuple[str, ...]] = {}
+        for old, new in self.successors.items():
+            found[new] = (*found.get(new, ()), old)
+        return found
 
 
 def read_performance_table(
@@ -202,7 +223,8 @@ def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
         if name in ("progress", "attainment"):
             out[f"{name}_reason"] = reasons
     out["pupils"] = out["telig"] * out["coverage"] / 100.0
-    out.index = pd.Index(rows["URN"], name="urn")
+    # object dtype: rosters look schools up with plain str keys, without a cast per lookup
+    out.index = pd.Index(rows["URN"].to_numpy(dtype=object), dtype=object, name="urn")
     return out
 
 

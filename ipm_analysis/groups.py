@@ -3,6 +3,7 @@ the schools that started below the national average."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ipm_analysis.roster import COMPLETED, cohort_labels
@@ -24,15 +25,19 @@ def group_membership(schools: pd.DataFrame, *, has_tla: bool) -> pd.DataFrame:
     report but count in no figure. ``baseline:negative`` holds schools whose baseline
     progress score is below 0 (the national average).
     """
-    completed = schools["status"].eq(COMPLETED)
-    columns: dict[str, pd.Series] = {ALL: completed}
+    # NumPy over the roster's few rows: this runs once per report and per LA of a batch
+    completed = schools["status"].to_numpy(dtype=object) == COMPLETED
+    cohorts = schools["cohort"].to_numpy(dtype=object)
+    columns: dict[str, np.ndarray] = {ALL: completed}
     for label in cohort_labels(schools):
-        columns[cohort_group(label)] = completed & schools["cohort"].eq(label)
+        columns[cohort_group(label)] = completed & (cohorts == label)
     if has_tla:
-        columns[TLA_YES] = completed & schools["tla"].eq(True).fillna(False)
-        columns[TLA_NO] = completed & schools["tla"].eq(False).fillna(False)
-    columns[BASELINE_NEGATIVE] = completed & (schools["baseline_progress"] < 0)
-    return pd.DataFrame(columns, index=schools.index).astype(bool)
+        tla = schools["tla"].astype("boolean")
+        columns[TLA_YES] = completed & tla.to_numpy(dtype=bool, na_value=False)
+        columns[TLA_NO] = completed & (~tla).to_numpy(dtype=bool, na_value=False)
+    baseline = schools["baseline_progress"].to_numpy(dtype=float)
+    columns[BASELINE_NEGATIVE] = completed & (baseline < 0)
+    return pd.DataFrame(columns, index=schools.index)
 
 
 def describe_group(group: str, n_schools: int | None = None) -> str:

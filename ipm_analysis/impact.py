@@ -8,6 +8,7 @@ each school's measure (the way the DfE computes an LA's figure).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 
 import numpy as np
@@ -59,13 +60,13 @@ def school_changes(
     the years.
     """
     urns = roster["urn"].to_numpy(dtype=object)
-    links = links.loc[urns]  # one lookup, in roster order
+    if not links.index.equals(pd.Index(urns, dtype=object)):
+        links = links.loc[urns]  # one lookup, in roster order
     columns: dict[str, object] = {c: roster[c].array for c in roster.columns if c != "line"}
     found: dict[str, dict[str, np.ndarray]] = {}
     for role, year in zip(ROLES, (baseline_year, outcome_year), strict=True):
         linked = links[f"linked_urn_{year}"].to_numpy(dtype=object)
-        table = figures[year].reindex(pd.Index(linked, dtype=object))
-        found[role] = {c: table[c].to_numpy() for c in table.columns}
+        found[role] = _lookup(figures[year], linked)
         columns[f"{role}_urn"] = pd.array(linked, dtype="string")
         columns[f"{role}_link"] = links[f"link_{year}"].to_numpy(dtype=object)
         for column in FIGURE_COLUMNS:
@@ -98,14 +99,44 @@ def school_changes(
         columns["excluded_reason"] = pd.array(
             _exclusion_reasons(columns, baseline_year, outcome_year), dtype="string"
         )
-    schools = pd.DataFrame(columns)
-    for role in ROLES:
-        schools[f"{role}_significance"] = schools[f"{role}_significance"].astype("string")
-        for measure in MEASURES:
-            schools[f"{role}_{measure}_reason"] = schools[f"{role}_{measure}_reason"].astype(
-                "string"
-            )
-    return schools
+    # one float block and one block of the rest: far cheaper than fifty single columns
+    floats = [name for name, values in columns.items() if _is_float_array(values)]
+    numbers = pd.DataFrame(np.column_stack([columns[n] for n in floats]), columns=floats)
+    others = pd.DataFrame({n: v for n, v in columns.items() if n not in set(floats)})
+    return pd.concat([others, numbers], axis=1)
+
+
+def _is_float_array(values: object) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype == float
+
+
+def _lookup(figures: pd.DataFrame, urns: np.ndarray) -> dict[str, np.ndarray]:
+    """Each column of ``figures`` for ``urns`` (NaN / None where a URN is absent)."""
+    positions = figures.index.get_indexer(pd.Index(urns, dtype=object))
+    missing = positions < 0
+    safe = np.where(missing, 0, positions)
+    found = {}
+    for column, values in _columns(figures).items():
+        taken = values.take(safe)
+        taken[missing] = np.nan if taken.dtype == float else None
+        found[column] = taken
+    return found
+
+
+_column_cache: dict[int, dict[str, np.ndarray]] = {}
+
+
+def _columns(figures: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A figures table's columns as NumPy arrays, made once per table: a batch looks up
+    hundreds of rosters in one national table."""
+    key = id(figures)
+    if key not in _column_cache:
+        _column_cache[key] = {
+            c: figures[c].to_numpy(dtype=float if figures[c].dtype.kind == "f" else object)
+            for c in figures.columns
+        }
+        weakref.finalize(figures, _column_cache.pop, key, None)
+    return _column_cache[key]
 
 
 def _exclusion_reasons(
@@ -223,12 +254,7 @@ def significantly_below(schools: pd.DataFrame) -> pd.DataFrame:
 def _significance_row(schools: pd.DataFrame) -> list:
     chosen = _paired(schools, "progress")
     baseline, outcome = (
-        int(
-            schools[f"{r}_significance"]
-            .eq("below")
-            .to_numpy(dtype=bool, na_value=False)[chosen]
-            .sum()
-        )
+        sum(label == "below" for label in schools[f"{r}_significance"].to_numpy(object)[chosen])
         for r in ROLES
     )
     return _count_row("sig_below", int(chosen.sum()), baseline, outcome)

@@ -8,12 +8,11 @@ this URN (new -> old). The URN used and how it was found are recorded.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ipm_analysis.dfe_tables import SCHOOL_RECTYPES, PerformanceTable
+from ipm_analysis.dfe_tables import PerformanceTable
 
 SAME = "same URN"
 OLD_TO_NEW = "academy conversion: old URN -> new URN"
@@ -27,44 +26,15 @@ def link_urns(urns: Iterable[str], tables: Mapping[int, PerformanceTable]) -> pd
     Returns a frame indexed by ``urn`` with columns ``linked_urn_<year>`` (``<NA>`` when the
     school is in neither form) and ``link_<year>`` (one of the module's link labels).
     """
-    present: dict[int, set[str]] = {}
-    successors: dict[str, list[str]] = {}
-    predecessors: dict[str, list[str]] = {}
-    for year, table in tables.items():
-        present[year], conversions = _urn_index(table)
-        for old, new in conversions:
-            _append_once(successors, old, new)
-            _append_once(predecessors, new, old)
     urn_list = list(dict.fromkeys(str(u) for u in urns))
-    columns: dict[str, list] = {}
+    ordered = [tables[year] for year in sorted(tables)]
+    columns: dict[str, object] = {}
     for year in sorted(tables):
-        linked, how = [], []
-        for urn in urn_list:
-            found = _find(urn, present[year], successors, predecessors)
-            linked.append(found[0])
-            how.append(found[1])
-        columns[f"linked_urn_{year}"] = linked
-        columns[f"link_{year}"] = how
-    frame = pd.DataFrame(columns, index=pd.Index(urn_list, name="urn"))
-    for year in tables:
-        frame[f"linked_urn_{year}"] = frame[f"linked_urn_{year}"].astype("string")
-    return frame
-
-
-_index_cache: dict[int, tuple[set[str], list[tuple[str, str]]]] = {}
-
-
-def _urn_index(table: PerformanceTable) -> tuple[set[str], list[tuple[str, str]]]:
-    """A table's school URNs and its (old, new) academy conversions, computed once per
-    table: linking many rosters against one national file must not rescan it each time."""
-    key = id(table.frame)
-    if key not in _index_cache:
-        rows = table.rows(SCHOOL_RECTYPES)
-        converted = rows[~rows["URN_AC"].isin(["", "0"])]
-        pairs = list(zip(converted["URN"], converted["URN_AC"], strict=True))
-        _index_cache[key] = (set(rows["URN"]), pairs)
-        weakref.finalize(table.frame, _index_cache.pop, key, None)
-    return _index_cache[key]
+        present = tables[year].school_urns
+        found = [_find(urn, present, ordered) for urn in urn_list]
+        columns[f"linked_urn_{year}"] = pd.array([f[0] for f in found], dtype="string")
+        columns[f"link_{year}"] = [f[1] for f in found]
+    return pd.DataFrame(columns, index=pd.Index(urn_list, dtype=object, name="urn"))
 
 
 def touched_urns(links: pd.DataFrame) -> set[str]:
@@ -77,23 +47,17 @@ def touched_urns(links: pd.DataFrame) -> set[str]:
 
 
 def _find(
-    urn: str,
-    present: set[str],
-    successors: dict[str, list[str]],
-    predecessors: dict[str, list[str]],
+    urn: str, present: frozenset[str], tables: list[PerformanceTable]
 ) -> tuple[str | None, str]:
+    """The rule, in order: same URN; old -> new via any table; new -> old via any table."""
     if urn in present:
         return urn, SAME
-    for new in successors.get(urn, ()):
-        if new in present:
+    for table in tables:
+        new = table.successors.get(urn)
+        if new is not None and new in present:
             return new, OLD_TO_NEW
-    for old in predecessors.get(urn, ()):
-        if old in present:
-            return old, NEW_TO_OLD
+    for table in tables:
+        for old in table.predecessors.get(urn, ()):
+            if old in present:
+                return old, NEW_TO_OLD
     return None, NOT_FOUND
-
-
-def _append_once(mapping: dict[str, list[str]], key: str, value: str) -> None:
-    bucket = mapping.setdefault(key, [])
-    if value not in bucket:
-        bucket.append(value)
