@@ -48,8 +48,9 @@ CONTEXT_COLUMNS = ("NFTYPE", "TELIG")
 class PerformanceTable:
     """One year's KS2 performance table, as text, with where it came from.
 
-    ``frame`` has one row per file row, all columns as strings (stripped), plus ``line``: the
-    row's line number in the file (header = 1), for error messages.
+    ``frame`` has one row per file row, all columns as text (key columns stripped; figures
+    are stripped when parsed), plus ``line``: the row's line number in the file (header = 1),
+    for error messages.
     """
 
     year: int
@@ -124,16 +125,19 @@ def read_performance_table(
         raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
-    for col in usecols:
-        if _has_padding(frame[col]):  # DfE files rarely pad; checking is ~40x cheaper
+    # DfE files pad a few cells (' ' for blank). The key columns are stripped here, where
+    # padded; figures are stripped when parsed (parse_figures), so no cell is stripped twice.
+    for col in IDENTITY_COLUMNS:
+        if _has_padding(frame[col].tolist()):
             frame[col] = frame[col].str.strip()
     frame["line"] = np.arange(2, len(frame) + 2)
     return PerformanceTable(year=int(year), path=path, frame=frame)
 
 
-def _has_padding(column: pd.Series) -> bool:
-    """Whether any value starts or ends with whitespace (one C-level scan of the joined text)."""
-    joined = "\x00" + "\x00".join(column.tolist()) + "\x00"
+def _has_padding(values: list[str]) -> bool:
+    """Whether any value starts or ends with whitespace: a few C-level scans of the joined
+    text, far cheaper than stripping every cell."""
+    joined = "\x00" + "\x00".join(values) + "\x00"
     return any(f"{ws}\x00" in joined or f"\x00{ws}" in joined for ws in " \t\r\n\xa0")
 
 
