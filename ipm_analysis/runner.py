@@ -209,6 +209,9 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -
         str(output),
         parameters=parameters,
         kernel_name="python3",
+        # the notebook is written once at the end (also when a cell fails), not after every
+        # cell: each save re-serialises every embedded chart
+        request_save_on_cell_execute=False,
         progress_bar=False,
         log_output=False,
         cwd=str(output.parent),
