@@ -40,6 +40,8 @@ RECTYPES_NATIONAL = ("4", "5")
 
 #: Columns every KS2 performance table has; a file without them is not one.
 IDENTITY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC", "SCHNAME")
+#: Codes rows are matched on (never holding a space).
+KEY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC")
 #: Optional descriptive columns read when present.
 CONTEXT_COLUMNS = ("NFTYPE", "TELIG")
 
@@ -118,27 +120,29 @@ def read_performance_table(
             dtype=str,
             keep_default_na=False,
             na_filter=False,
-            encoding="utf-8-sig",
             usecols=usecols,
+            # no encoding argument: pandas' default decodes UTF-8 in C and drops the BOM the
+            # DfE files start with; naming "utf-8-sig" takes a slower path (+25%)
         )
     except UnicodeDecodeError as exc:
         raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
-    # DfE files pad a few cells (' ' for blank). The key columns are stripped here, where
-    # padded; figures are stripped when parsed (parse_figures), so no cell is stripped twice.
-    for col in IDENTITY_COLUMNS:
-        if _has_padding(frame[col].tolist()):
+    # DfE files pad a few cells (' ' for blank). Codes that rows are matched on are stripped
+    # here, where padded (a code never holds a space, so any whitespace is padding); figures
+    # are stripped when parsed (parse_figures), so no cell is stripped twice.
+    for col in KEY_COLUMNS:
+        if _has_whitespace(frame[col].tolist()):
             frame[col] = frame[col].str.strip()
     frame["line"] = np.arange(2, len(frame) + 2)
     return PerformanceTable(year=int(year), path=path, frame=frame)
 
 
-def _has_padding(values: list[str]) -> bool:
-    """Whether any value starts or ends with whitespace: a few C-level scans of the joined
-    text, far cheaper than stripping every cell."""
-    joined = "\x00" + "\x00".join(values) + "\x00"
-    return any(f"{ws}\x00" in joined or f"\x00{ws}" in joined for ws in " \t\r\n\xa0")
+def _has_whitespace(values: list[str]) -> bool:
+    """Whether any value holds whitespace: a few C-level scans of the joined text, far
+    cheaper than stripping every cell."""
+    joined = "".join(values)
+    return any(ws in joined for ws in " \t\r\n\xa0")
 
 
 def _read_header(path: Path) -> list[str]:

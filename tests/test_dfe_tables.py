@@ -67,3 +67,16 @@ def test_real_surrey_table_reads_as_text_with_la_row(dfe_data):
     assert len(figures) == 232  # RECTYPE 1 and 2 with a URN
     la = table.frame[table.frame["RECTYPE"] == "3"].iloc[0]
     assert (la["LEA"], la["MATPROG"], la["PTMAT_EXP"]) == ("936", "-0.3", "79%")
+
+
+def test_padded_codes_and_figures_are_read_as_their_values(tmp_path):
+    # real DfE files write ' ' for some blanks; a padded URN must still match the roster
+    path = write_table(
+        tmp_path / "t.csv", [school(" 100001 ", " -1.5 ", " 77% "), school("100002", " ", "SUPP ")]
+    )
+    figures = school_figures(read_performance_table(path, 2018, SUBJECTS["maths"].columns), "maths")
+    assert figures.index.tolist() == ["100001", "100002"]
+    assert figures.loc["100001", "progress"] == -1.5
+    assert figures.loc["100001", "attainment"] == 77.0
+    assert figures.loc["100002", "progress_reason"] == "blank"
+    assert figures.loc["100002", "attainment_reason"] == "suppressed (small cohort)"
