@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.csv_files import read_text_csv
 from ipm_analysis.errors import InputError
 
 REQUIRED = ("urn", "cohort")
@@ -32,26 +33,8 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     in the file). ``attrs["has_tla"]`` says whether the roster had a ``tla`` column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("the roster file does not exist.", path=path)
-    try:
-        raw = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "the roster is not UTF-8 text (byte "
-            f"{exc.object[exc.start : exc.start + 1]!r} cannot be decoded); save it as "
-            "'CSV UTF-8' and try again.",
-            path=path,
-            row=line,
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise InputError("the roster is empty.", path=path) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"the roster could not be read as CSV: {exc}", path=path) from None
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = read_text_csv(path, "the roster")
+    raw.columns = [c.lower() for c in raw.columns]
     for column in REQUIRED:
         if column not in raw.columns:
             raise InputError(

@@ -274,18 +274,24 @@ def pdf_pages(pdf: Path, folder: Path) -> tuple[list[Path], list[str]]:
     return sorted(folder.glob("page-*.png")), [p for p in pages if p.strip()]
 
 
-def test_pdf_of_a_report_keeps_tables_whole_with_title_and_page_numbers(tmp_path):
-    chromium_path()
-    params = write_example_batch(tmp_path / "inputs")[0]
+def report_with_pdf(params: Path, out: Path) -> Path:
+    """``ipm report --pdf`` as a user runs it: in its own process (Playwright's sync API
+    cannot run inside this module's browser fixture). Returns the output folder."""
     done = subprocess.run(
         [sys.executable, "-m", "ipm_analysis.cli", "report", str(params), "--pdf"]
-        + ["--output-dir", str(tmp_path / "out")],
+        + ["--output-dir", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    folder = tmp_path / "out" / "example-a"
+    return out
+
+
+def test_pdf_of_a_report_keeps_tables_whole_with_title_and_page_numbers(tmp_path):
+    chromium_path()
+    params = write_example_batch(tmp_path / "inputs")[0]
+    folder = report_with_pdf(params, tmp_path / "out") / "example-a"
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
     images, pages = pdf_pages(folder / "report.pdf", tmp_path)
     # A4 at 60 dpi: 496 x 702 pixels. Title page with the headline; the progress table; the
@@ -317,16 +323,7 @@ def test_pdf_of_the_example_2017_18_report(tmp_path):
     if not params.is_file():
         pytest.skip("params/ipm_2017_18.yaml is not in this checkout")
     chromium_path()
-    # a separate process: Playwright's sync API cannot run inside this module's browser fixture
-    done = subprocess.run(
-        [sys.executable, "-m", "ipm_analysis.cli", "report", str(params), "--pdf"]
-        + ["--output-dir", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    folder = tmp_path / "out" / "ipm-2017-18"
+    folder = report_with_pdf(params, tmp_path / "out") / "ipm-2017-18"
     images, pages = pdf_pages(folder / "report.pdf", tmp_path)
     assert len(images) == len(pages) >= 4
     text = "\n".join(pages)

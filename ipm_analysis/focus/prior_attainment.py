@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.csv_files import read_text_csv
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.ks1_points import aps_scale
 from ipm_analysis.focus.reference_data import KS2_SCORE_MAX, ks2_point_table
@@ -72,15 +73,7 @@ def load_pag_table(path: str | Path, year: int) -> PagTable:
     scale, estimates outside the KS2 score range, and missing or positive 2018+ minima.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("the PAG table does not exist.", path=path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
+    raw = read_text_csv(path, "the PAG table")
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(

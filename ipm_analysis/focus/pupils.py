@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.csv_files import read_text_csv
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.ks1_points import ks1_aps, ks1_points
 from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
@@ -148,15 +149,7 @@ def read_pupil_file(
     file has a ``urn`` column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("the pupil file does not exist.", path=path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
-    raw.columns = [c.strip() for c in raw.columns]
+    raw = read_text_csv(path, "the pupil file")
     check_columns(list(raw.columns), path)
     raw = raw.apply(lambda col: col.str.strip())
     raw["line"] = np.arange(2, len(raw) + 2)
