@@ -196,6 +196,7 @@ def build_report(notebook: Path, work: Path, parameters: dict[str, Any]) -> None
     from ipm_analysis.export import export_html
 
     export_html(executed, work / "report.html", title=parameters.get("title"))
+    (work / KERNEL_LOG).unlink(missing_ok=True)  # a finished report needs no kernel log
 
 
 def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -> Any:
@@ -217,7 +218,25 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict[str, Any]) -
         cwd=str(output.parent),
         # IPC transport: no TCP ports, and no ipykernel warning about unencrypted TCP
         config=Config({"KernelManager": {"transport": "ipc"}}),
+        kernel_manager_class=_kernel_manager_logging_to(output.parent / KERNEL_LOG),
     )
+
+
+#: The kernel's own messages (its stderr): kept with a failed run, dropped from a report.
+KERNEL_LOG = "kernel.log"
+
+
+def _kernel_manager_logging_to(log: Path) -> type:
+    """A kernel manager whose kernel writes its stderr to ``log`` rather than the terminal,
+    where shutdown chatter ("KeyboardInterrupt caught in kernel") would alarm a reader."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelManagerWithLog(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            with log.open("ab") as handle:  # the kernel keeps its own copy of the handle
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": handle})
+
+    return KernelManagerWithLog
 
 
 def publish(work: Path, final: Path) -> None:

@@ -112,6 +112,8 @@ def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
     message = str(err.value)
     assert "2018.csv" in message and "line 2" in message and "'MATPROG'" in message
     assert (out / "report.html").read_bytes() == before
+    assert not (out / "kernel.log").exists()  # a published report carries no kernel log
+    assert (folder / "out" / "e2e.failed" / "kernel.log").is_file()  # a failed run does
     failed = folder / "out" / "e2e.failed" / "report.ipynb"
     assert failed.is_file() and "minus one" in failed.read_text(encoding="utf-8")
     assert not [p for p in (folder / "out").iterdir() if ".building-" in p.name]
