@@ -28,7 +28,9 @@ DPI = 110
 
 def new_figure(width: float = 7.5, height: float = 4.2) -> tuple[Figure, plt.Axes]:
     """A figure in the house style (white, light grid, readable fonts)."""
-    fig, ax = plt.subplots(figsize=(width, height), dpi=DPI, layout="constrained")
+    # no layout engine: the PNG is cropped to its artists when saved (bbox_inches="tight"),
+    # one text-layout pass instead of constrained layout's several (a quarter of the time)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=DPI)
     ax.grid(axis="both", color="#DDDDDD", linewidth=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -51,7 +53,15 @@ class Chart:
         if self._png is None:
             buffer = io.BytesIO()
             # metadata without a creation date keeps the PNG byte-identical across runs
-            self.figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+            self.figure.savefig(
+                buffer,
+                format="png",
+                dpi=DPI,
+                bbox_inches="tight",
+                pad_inches=0.12,
+                metadata={"Software": None},
+                pil_kwargs={"compress_level": 1},  # fast to write; the HTML embeds it once
+            )
             self._png = buffer.getvalue()
         return self._png
 
