@@ -15,9 +15,12 @@ def round_half_away(value: float, places: int = 2) -> float:
     """Round half away from zero to ``places`` decimals; NaN stays NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
-    # repr() gives the shortest decimal that round-trips, so 2.675 is treated as written.
+    # Figures are means of 1 dp scores, so a true half such as 1.225 arrives as
+    # 1.2249999999999999 after float arithmetic: snap to 10 dp first (far below any shown
+    # precision), then take the shortest decimal that round-trips (2.675 is "2.675").
     quantum = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+    snapped = Decimal(repr(round(float(value), 10)))
+    return float(snapped.quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def fmt(value: float | None, places: int = 2, *, signed: bool = False, missing: str = "-") -> str:

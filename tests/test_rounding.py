@@ -37,3 +37,19 @@ def test_fmt_signs_and_missing():
     assert fmt(math.nan) == "-"
     assert fmt(None, missing="") == ""
     assert fmt(75.65, 1) == "75.7"
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([2.3, -2.1, 1.3, 3.4], 1.23),  # mean 1.225, stored as 1.2249999999999999
+        ([-4.5, -0.4, 4.0, 3.8], 0.73),  # 0.725 as 0.7249999999999999
+        ([-3.3, 1.7, 1.1, -1.3, -4.7, 0.5, -4.1, 3.1], -0.88),  # -0.875 as -0.874999...
+    ],
+)
+def test_true_halves_of_means_round_away_from_zero_despite_float_noise(scores, expected):
+    import numpy as np
+
+    mean = float(np.mean(scores))
+    assert abs(mean * 1000 - round(mean * 1000)) < 1e-6 and round(mean * 1000) % 10 == 5
+    assert round_half_away(mean, 2) == expected
