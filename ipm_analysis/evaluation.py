@@ -192,10 +192,11 @@ def evaluate(params: ReportParams) -> Evaluation:
         matched = matched_comparison(project, pool, params.match_k)
     else:
         comparison = pd.DataFrame(columns=SUMMARY_COLUMNS)
-        warnings.append(
-            "Too few comparison schools in the baseline-year file to estimate how "
-            "similar schools changed; the comparison section is left out."
-        )
+        if rtm is None:
+            warnings.append(
+                "Too few other schools in the baseline-year file have a score in both years "
+                "to estimate how similar schools changed; the comparison section is left out."
+            )
     summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
     summary["n_schools"] = summary["n_schools"].astype("Int64")
     if params.suppress:  # disclosure control: the last step, after every figure is computed
@@ -282,9 +283,7 @@ def write_tables(ev: Evaluation, folder: str) -> None:
     folder_path.mkdir(parents=True, exist_ok=True)
     summary_columns = [c for c in ev.summary.columns if c != "suppressed"]
     ev.summary[summary_columns].to_csv(folder_path / "summary.csv", index=False)
-    columns = [c for c in SCHOOLS_CSV_COLUMNS if c in ev.schools] + [
-        c for c in getattr(ev, "extra_school_columns", []) if c in ev.schools
-    ]
+    columns = [c for c in SCHOOLS_CSV_COLUMNS if c in ev.schools]
     ev.schools[columns].to_csv(folder_path / "schools.csv", index=False)
     (folder_path / "report_info.json").write_text(
         json.dumps(report_info(ev), indent=2), encoding="utf-8"

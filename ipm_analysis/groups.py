@@ -12,6 +12,8 @@ ALL = "all"
 TLA_YES = "tla:yes"
 TLA_NO = "tla:no"
 BASELINE_NEGATIVE = "baseline:negative"
+#: How the project's own groups are named (reference lines such as ``la`` are not among them).
+PROJECT_GROUP_PREFIXES = (ALL, "cohort:", "tla:", "baseline:")
 
 
 def cohort_group(label: str) -> str:
@@ -48,7 +50,7 @@ def describe_group(group: str, n_schools: int | None = None) -> str:
         TLA_NO: "Without TLA package",
         BASELINE_NEGATIVE: "Negative progress at baseline",
         "la": "Local authority (published)",
-        "la_schools": "Local authority schools (mean over schools)",
+        "la_schools": "Local authority schools (averaged as the project's)",
         "national": "National",
     }
     if group.startswith("cohort:"):

@@ -214,6 +214,8 @@ def _group_rows(
     rows = []
     for position, group in enumerate(membership.columns):
         chosen = members[:, position] & counts
+        if weighting == "pupils":  # a school without a pupil count cannot enter a weighted mean
+            chosen &= ~np.isnan(weights["baseline"]) & ~np.isnan(weights["outcome"])
         b, o = (values[r][chosen] for r in ROLES)
         wb, wo = (None if weights[r] is None else weights[r][chosen] for r in ROLES)
         baseline, outcome = _mean(b, wb), _mean(o, wo)

@@ -197,6 +197,8 @@ def _validate(mapping: dict[str, Any], base_dir: Path, source: Path | None) -> R
     for key in ("seed", "n_resamples", "match_k", "min_n"):
         if not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < 0:
             fail(key, "must be a whole number of 0 or more")
+    if isinstance(values["match_k"], int) and values["match_k"] == 0:
+        fail("match_k", "must be at least 1 (the comparison schools matched to each school)")
     if isinstance(values["n_resamples"], int) and 0 < values["n_resamples"] < 100:
         fail("n_resamples", "must be 0 (no intervals) or at least 100")
     cohorts = values["cohorts"]

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ipm_analysis.disclosure import SYMBOL, footnote, row_suppressed
-from ipm_analysis.groups import ALL, BASELINE_NEGATIVE, describe_group
+from ipm_analysis.groups import ALL, BASELINE_NEGATIVE, PROJECT_GROUP_PREFIXES, describe_group
+from ipm_analysis.roster import cohort_labels
 from ipm_analysis.rounding import fmt
 
 MEASURE_WORDS = {"progress": "progress", "attainment": "expected standard (EXS+) %"}
@@ -153,7 +154,8 @@ def headline(
         )
     text = (
         f"Across the {int(r['n_schools'])} project schools with a {subject} progress score in "
-        f"both years, the average score moved from {fmt(r['baseline'])} in {year_label(b)} to "
+        f"both years, the average score moved from {fmt(r['baseline'])}"
+        f"{star(b, provisional_years)} in {year_label(b)} to "
         f"{fmt(r['outcome'])}{star(o, provisional_years)} in {year_label(o)}, a change of "
         f"{fmt(r['change'], signed=True)}."
     )
@@ -161,7 +163,7 @@ def headline(
         la = rows.loc[("progress", "la")]
         text += (
             f" Over the same years {la_name}'s published figure went from {fmt(la['baseline'])}"
-            f" to {fmt(la['outcome'])}{star(o, provisional_years)} "
+            f"{star(b, provisional_years)} to {fmt(la['outcome'])}{star(o, provisional_years)} "
             f"({fmt(la['change'], signed=True)})."
         )
     return text
@@ -330,7 +332,11 @@ def sources_block(ev) -> str:
 def schools_block(ev) -> str:
     """Every roster school's figures in both years (an appendix for advisers)."""
     b, o = ev.params.years
-    s = ev.schools.sort_values(["cohort", "school_name"], key=lambda col: col.astype(str))
+    sb, so = (star(y, ev.params.provisional_years) for y in (b, o))
+    order = {label: i for i, label in enumerate(cohort_labels(ev.schools))}
+    s = ev.schools.assign(_cohort=ev.schools["cohort"].map(order)).sort_values(
+        ["_cohort", "school_name"]
+    )
     tla = s["tla"].map({True: "yes", False: "no"}).fillna("") if ev.has_tla else None
     frame = pd.DataFrame(
         {
@@ -339,13 +345,11 @@ def schools_block(ev) -> str:
             "Cohort": s["cohort"].to_numpy(),
             **({"TLA": tla.to_numpy()} if tla is not None else {}),
             "Status": s["status"].to_numpy(),
-            f"Progress {year_label(b)}": [fmt(v) for v in s["baseline_progress"]],
-            f"Progress {year_label(o)}{star(o, ev.params.provisional_years)}": [
-                fmt(v) for v in s["outcome_progress"]
-            ],
+            f"Progress {year_label(b)}{sb}": [fmt(v) for v in s["baseline_progress"]],
+            f"Progress {year_label(o)}{so}": [fmt(v) for v in s["outcome_progress"]],
             "Change": [fmt(v, signed=True) for v in s["progress_change"]],
-            f"EXS+ % {year_label(b)}": [fmt(v, 1) for v in s["baseline_attainment"]],
-            f"EXS+ % {year_label(o)}": [fmt(v, 1) for v in s["outcome_attainment"]],
+            f"EXS+ % {year_label(b)}{sb}": [fmt(v, 1) for v in s["baseline_attainment"]],
+            f"EXS+ % {year_label(o)}{so}": [fmt(v, 1) for v in s["outcome_attainment"]],
         }
     ).set_index("URN")
     return html_table(frame, "Each roster school's figures (a dash: no figure)")
@@ -353,13 +357,11 @@ def schools_block(ev) -> str:
 
 # --- honest impact: how much of the change similar schools showed anyway -----------------
 
-PROJECT_GROUP_ORDER = (ALL, "cohort:", "tla:", BASELINE_NEGATIVE)
-
 
 def project_groups(summary: pd.DataFrame, measure: str = "net_change") -> list[str]:
     """The project's groups that have a ``measure`` row, in reading order."""
     groups = summary.loc[summary["measure"] == measure, "group"].tolist()
-    return [g for g in group_order(groups) if g.startswith(PROJECT_GROUP_ORDER)]
+    return [g for g in group_order(groups) if g.startswith(PROJECT_GROUP_PREFIXES)]
 
 
 def _ci(row: pd.Series) -> str:
@@ -404,11 +406,11 @@ def net_change_paragraph(summary: pd.DataFrame, group: str) -> str:
         text += f" {share}"
     verdict = _excludes_zero(net)
     if verdict is True and net["change"] > 0:
+        moved = "improved by more than" if change["change"] > 0 else "fell by less than"
         text += (
-            " The interval excludes zero: these schools improved by more than similar "
-            "schools, by more than chance alone readily explains. That is consistent with "
-            "a project effect, though schools that chose to join may differ in ways the "
-            "data cannot show."
+            f" The interval excludes zero: these schools {moved} similar schools, by more "
+            "than chance alone readily explains. That is consistent with a project effect, "
+            "though schools that chose to join may differ in ways the data cannot show."
         )
     elif verdict is True:
         text += " The interval excludes zero: these schools did worse than similar schools."
@@ -432,23 +434,34 @@ def net_change_paragraph(summary: pd.DataFrame, group: str) -> str:
 
 
 def _share(change: float, comparison: float) -> str:
+    """How the two changes compare, in words that leave any attribution to the interval."""
     if pd.isna(change) or pd.isna(comparison) or change <= 0:
         return ""
     if comparison <= 0:
-        return "Similar schools did not improve, so none of the change is explained by them."
+        return "On average, similar schools did not improve over the same years."
     if comparison >= change:
-        return "Similar schools improved at least as much, which explains all of the change."
+        return "On average, similar schools improved by at least as much."
     pct = fmt(100 * comparison / change, 0)
-    return f"Similar schools' change is about {pct}% of the project schools' change."
+    return f"Similar schools' average change is about {pct}% of the project schools'."
 
 
 def honest_impact_block(ev) -> str:
     """A paragraph per group, and the like-with-like note on weighting."""
     parts = [net_change_paragraph(ev.summary, g) for g in project_groups(ev.summary)]
     parts = [p for p in parts if p]
-    if not parts:
-        return "<p>There were too few comparison schools to estimate what similar schools did.</p>"
-    return "\n".join(parts)
+    if parts:
+        return "\n".join(parts)
+    if ev.rtm is None:
+        return (
+            "<p>Too few other schools in the baseline-year file have a score in both years to "
+            "estimate what similar schools did.</p>"
+        )
+    if project_groups(ev.summary):
+        return (
+            "<p>The comparison is not shown: every group has fewer than "
+            f"{ev.params.min_n} schools with a score in both years (see the note on c).</p>"
+        )
+    return "<p>No project school has a progress score in both years to compare.</p>"
 
 
 def weighting_note(ev) -> str:

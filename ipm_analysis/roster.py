@@ -111,7 +111,7 @@ def _urns(values: pd.Series, path: Path, lines: pd.Series) -> pd.Series:
         path,
         "is not a URN (a school's 6-digit Unique Reference Number).",
     )
-    return cleaned
+    return cleaned.str.lstrip("0")  # a spreadsheet may pad 100001 to 0100001
 
 
 def _required_text(values: pd.Series, column: str, path: Path, lines: pd.Series) -> pd.Series:

@@ -57,7 +57,7 @@ def test_rtm_scatter_states_the_slope_and_what_it_means():
     assert "mean baseline of -1.50 would be expected to change by +0.55" in chart.alt
     labels = [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]
     assert labels == [
-        "Other schools in the LA (3)",
+        "Other schools in the file (3)",
         "Fitted line: change = -0.50 - 0.70 x baseline",
         "Project schools (2)",
     ]

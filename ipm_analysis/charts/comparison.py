@@ -21,11 +21,12 @@ POOL_COLOUR = "#A6A6A6"
 
 
 def _group_label(group: str, n: int, labels: Mapping[str, str] | None) -> str:
+    schools = f"{n} school{'' if n == 1 else 's'}"
     if labels and group in labels:
-        return f"{labels[group]} ({n} schools)"
+        return f"{labels[group]} ({schools})"
     if group == "all":
-        return f"All {n} schools"
-    return f"{group.replace(':', ': ')} ({n} schools)"
+        return f"All {schools}"
+    return f"{group.replace(':', ': ')} ({schools})"
 
 
 def _interval(row: pd.Series | None) -> str:
@@ -111,7 +112,7 @@ def forest_plot(
 
 
 def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart:
-    """Baseline against change for the LA's other schools, their fitted line, and the project.
+    """Baseline against change for the file's other schools, their fitted line, and the project.
 
     Shows regression to the mean: if the line slopes down, schools that start low rise
     whatever they do, and a project school's change has to be read against the line.
@@ -133,7 +134,7 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
         marker="o",
         alpha=0.7,
         linewidths=0,
-        label=f"Other schools in the LA ({len(pool)})",
+        label=f"Other schools in the file ({len(pool)})",
     )
     both = pd.concat([pool["baseline"], project["baseline"]]).dropna()
     if not both.empty and not np.isnan(fit.b):
@@ -163,11 +164,11 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
 
     slope = f"fitted slope {fmt(fit.b, signed=True)} over {fit.n} schools"
     if np.isnan(fit.b):
-        meaning = "The LA's other schools are too few to fit a line."
+        meaning = "The file's other schools are too few to fit a line."
     elif fit.b < 0:
         start = float(project["baseline"].mean())
         meaning = (
-            f"Across the LA's other schools, each point lower at baseline went with a change "
+            f"Across the file's other schools, each point lower at baseline went with a change "
             f"{fmt(-fit.b)} points larger the next year ({slope}): schools that start low tend "
             f"to rise whatever they do, which is regression to the mean. A school starting at "
             f"the project schools' mean baseline of {fmt(start, signed=True)} would be expected "
@@ -175,12 +176,12 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
         )
     else:
         meaning = (
-            f"The LA's other schools show no regression to the mean this year ({slope}): "
+            f"The file's other schools show no regression to the mean this year ({slope}): "
             "schools that started low did not rise more than others."
         )
     alt = (
         f"Scatter of baseline progress against change. {meaning} "
         f"The {len(project)} project schools are highlighted against the line."
     )
-    title = "Regression to the mean: change against baseline, LA schools"
+    title = "Regression to the mean: change against baseline, other schools in the file"
     return Chart("rtm_scatter", fig, alt, title)

@@ -18,12 +18,10 @@ from ipm_analysis.charts.style import (
     new_figure,
 )
 from ipm_analysis.disclosure import SYMBOL
-from ipm_analysis.groups import ALL, describe_group
+from ipm_analysis.groups import ALL, PROJECT_GROUP_PREFIXES, describe_group
 from ipm_analysis.impact import paired
 from ipm_analysis.presentation import group_order, year_label
 from ipm_analysis.rounding import fmt
-
-PROJECT_GROUP_PREFIXES = ("all", "cohort:", "tla:", "baseline:")
 
 
 def _project_rows(summary: pd.DataFrame, measure: str) -> pd.DataFrame:

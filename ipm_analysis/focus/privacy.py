@@ -42,17 +42,27 @@ _TAG = re.compile(r"<[^>]+>")
 _CELL_SPLIT = re.compile(r"[|,\t\"]+")
 
 
+#: Embedded images: pixels, not text, whose base64 would match short ids by chance.
+_EMBEDDED_IMAGE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
 def _output_text(path: Path) -> str:
+    """The text of an output file; images (files or embedded) hold pixels, so none."""
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ""
     if path.suffix == ".ipynb":
         nb = json.loads(path.read_text(encoding="utf-8"))
         parts = []
         for cell in nb.get("cells", []):
             for out in cell.get("outputs", []):
                 parts.append("".join(out.get("text", [])))
-                for value in out.get("data", {}).values():
-                    parts.append("".join(value) if isinstance(value, list) else str(value))
+                for mime, value in out.get("data", {}).items():
+                    if not mime.startswith("image/"):
+                        text = "".join(value) if isinstance(value, list) else str(value)
+                        parts.append(_EMBEDDED_IMAGE.sub("", text))
         return "\n".join(parts)
-    return path.read_bytes().decode("utf-8", errors="replace")
+    return _EMBEDDED_IMAGE.sub("", path.read_bytes().decode("utf-8", errors="replace"))
 
 
 def _records(text: str) -> list[list[str]]:
