@@ -53,6 +53,7 @@ def test_papermill_parameters_are_plain_json_types(tmp_path):
         ("threshold: low\n", "'threshold' must be a number"),
         ("weighting: pupil\n", "'weighting' must be one of schools, pupils"),
         ("colour: red\n", "'colour' is not a known parameter"),
+        ("match_k: 0\n", "'match_k' must be at least 1"),
         ("report_id: 'a/b'\n", "'report_id' may hold only letters"),
     ],
 )

@@ -74,3 +74,8 @@ def test_non_utf8_roster_says_so_with_the_line(tmp_path):
     )
     with pytest.raises(InputError, match=r"line 3: the roster is not UTF-8"):
         read_roster(path)
+
+
+def test_a_urn_padded_with_a_leading_zero_is_the_same_school(tmp_path):
+    roster = read_roster(write(tmp_path, "urn,cohort\n0100001,1\n"))
+    assert roster["urn"].tolist() == ["100001"]
