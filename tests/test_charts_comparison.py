@@ -25,7 +25,7 @@ def test_forest_plot_states_each_groups_change_and_net_change():
         "net of similar schools +0.21 (95% CI -0.30 to +0.70)" in chart.alt
     )
     assert "Cohort 1 (18 schools): change +1.00" in chart.alt
-    assert "excludes zero for 1 of 2 groups (Cohort 1 (18 schools))" in chart.alt
+    assert "excludes zero for 1 of 2 groups with an interval (Cohort 1 (18 schools))" in chart.alt
     assert "tla" not in chart.alt  # an empty group is not drawn or described
     ax = chart.figure.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == [
@@ -43,7 +43,10 @@ def test_forest_plot_says_when_no_interval_excludes_zero():
     summary = _summary()
     summary = summary[summary["group"] != "cohort:1"]
     alt = forest_plot(summary).alt
-    assert "includes zero for the one group: the project schools' change cannot" in alt
+    assert (
+        "includes zero for the one group with an interval: the project schools' change cannot"
+        in alt
+    )
 
 
 def test_rtm_scatter_states_the_slope_and_what_it_means():

@@ -70,7 +70,7 @@ def forest_plot(
     net_rows = summary[(summary["measure"] == "net_change") & (summary["n_schools"] > 0)]
     groups = list(dict.fromkeys(net_rows["group"]))
     fig, ax = new_figure(7.5, max(2.4, 0.75 * len(groups) + 1.4))
-    sentences, excludes_zero = [], []
+    sentences, excludes_zero, judged = [], [], 0
     for i, group in enumerate(groups):
         change, net = _pick(summary, change_measure, group), _pick(summary, "net_change", group)
         first = i == 0
@@ -82,6 +82,9 @@ def forest_plot(
         sentences.append(
             f"{label}: change {_interval(change)}, net of similar schools {_interval(net)}"
         )
+        if np.isnan(net["ci_low"]) or np.isnan(net["ci_high"]):
+            continue  # no interval (e.g. suppressed as c): nothing to judge
+        judged += 1
         if net["ci_low"] > 0 or net["ci_high"] < 0:
             excludes_zero.append(label)
     ax.axvline(0, color=PALETTE[4], linewidth=1)
@@ -93,18 +96,18 @@ def forest_plot(
     ax.set_xlabel("Change in progress score, with 95% confidence interval")
     if groups:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
-    if not groups:
-        finding = "No group has a net change to show."
+    if not judged:
+        finding = "No group has a net change with an interval to show."
     elif excludes_zero:
         finding = (
             f"The interval of the net change excludes zero for {len(excludes_zero)} of "
-            f"{len(groups)} groups ({'; '.join(excludes_zero)})."
+            f"{judged} groups with an interval ({'; '.join(excludes_zero)})."
         )
     else:
         finding = (
             f"The interval of the net change includes zero for "
-            f"{'the one group' if len(groups) == 1 else f'all {len(groups)} groups'}: the "
-            "project schools' change cannot be told apart from what similar schools did."
+            f"{'the one group' if judged == 1 else f'all {judged} groups'} with an interval: "
+            "the project schools' change cannot be told apart from what similar schools did."
         )
     alt = "Forest plot. " + ". ".join(sentences) + (". " if sentences else "") + finding
     title = "Change and change net of similar schools, by group"
