@@ -89,7 +89,7 @@ def write_made_up_reports(folder: Path, n_reports: int) -> Path:
     header = ",".join(KEY_COLUMNS)
     for year in rows:
         la = "3,919,,Made-up LA,,,1000,-0.3,,,95%,77%" + ",,,,,,,,,,"
-        path = folder / "data" / str(year) / "919_ks2final.csv"
+        path = folder / "data" / str(year) / "919_ks2final_synthetic.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join([header, *rows[year], la]) + "\n", encoding="utf-8")
     params = folder / "params"
@@ -105,8 +105,8 @@ def write_made_up_reports(folder: Path, n_reports: int) -> Path:
         )  # fmt: skip
         (params / f"report_{r}.yaml").write_text(
             f"report_id: bench-{r}\ntitle: Benchmark report {r}\nroster: ../roster_{r}.csv\n"
-            "performance:\n  2017: ../data/2017/919_ks2final.csv\n"
-            "  2018: ../data/2018/919_ks2final.csv\n"
+            "performance:\n  2017: ../data/2017/919_ks2final_synthetic.csv\n"
+            "  2018: ../data/2018/919_ks2final_synthetic.csv\n"
             "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 1000\n",
             encoding="utf-8",
         )

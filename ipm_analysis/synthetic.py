@@ -722,7 +722,7 @@ def national_rows(year: int) -> list[dict[str, str]]:
 
 
 def build_year_table(la: SyntheticLA, year: int) -> pd.DataFrame:
-    """One year's ``919_ks2final.csv``: school rows, the LA row, the two national rows."""
+    """One year's ``919_ks2final_synthetic.csv``: school rows, the LA row, the two national rows."""
     schools = school_rows(la, year)
     extra = pd.DataFrame([la_summary_row(schools), *national_rows(year)])
     table = pd.concat([schools, extra[list(KS2_COLUMNS)]], ignore_index=True)
@@ -773,7 +773,7 @@ def make_example_data(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """All example files, keyed by path relative to the examples directory."""
     la = simulate_years(seed)
     files = {
-        f"data/{YEAR_FOLDERS[year]}/{LA_CODE}_ks2final.csv": build_year_table(la, year)
+        f"data/{YEAR_FOLDERS[year]}/{LA_CODE}_ks2final_synthetic.csv": build_year_table(la, year)
         for year in YEARS
     }
     rosters = make_rosters(la)

@@ -24,9 +24,9 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 FOLDERS = {2017: "2016-2017", 2018: "2017-2018", 2019: "2018-2019"}
 TOL = 0.02 + 1e-9  # the published figures, +/-0.02 (1e-9: float noise at the exact edge)
 EXAMPLE_FILES = [
-    "data/2016-2017/919_ks2final.csv",
-    "data/2017-2018/919_ks2final.csv",
-    "data/2018-2019/919_ks2final.csv",
+    "data/2016-2017/919_ks2final_synthetic.csv",
+    "data/2017-2018/919_ks2final_synthetic.csv",
+    "data/2018-2019/919_ks2final_synthetic.csv",
     "rosters/ipm_2017_18_roster.csv",
     "rosters/ipm_2018_19_roster.csv",
 ]
@@ -34,7 +34,7 @@ EXAMPLE_FILES = [
 
 def read_table(year: int) -> pd.DataFrame:
     return pd.read_csv(
-        EXAMPLES / "data" / FOLDERS[year] / "919_ks2final.csv",
+        EXAMPLES / "data" / FOLDERS[year] / "919_ks2final_synthetic.csv",
         dtype=str,
         keep_default_na=False,
         encoding="utf-8-sig",
@@ -99,7 +99,7 @@ def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path: Pat
 
 def test_files_look_like_dfe_files() -> None:
     for year in FOLDERS:
-        raw = (EXAMPLES / "data" / FOLDERS[year] / "919_ks2final.csv").read_bytes()
+        raw = (EXAMPLES / "data" / FOLDERS[year] / "919_ks2final_synthetic.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         table = read_table(year)
         assert tuple(table.columns) == KS2_COLUMNS
