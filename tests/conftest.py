@@ -13,6 +13,22 @@ matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+def ipm(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+    """The ``ipm`` command as a user runs it: a separate process, output captured."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "ipm_analysis.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env} if env else None,
+    )
+
+
 TABLE_COLUMNS = [
     "RECTYPE",
     "LEA",

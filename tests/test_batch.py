@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,16 +20,9 @@ from ipm_analysis import manifest
 from ipm_analysis.batch import plan
 from ipm_analysis.params import load_params
 
+from conftest import ipm
+
 pytestmark = pytest.mark.e2e
-
-
-def ipm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "ipm_analysis.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +22,7 @@ from ipm_analysis.params import load_params
 from ipm_analysis.rounding import fmt
 from ipm_analysis.runner import kind_of, papermill_parameters
 
-from conftest import REPO, write_example_batch
+from conftest import REPO, ipm, write_example_batch
 
 pytestmark = pytest.mark.browser
 
@@ -277,13 +276,7 @@ def pdf_pages(pdf: Path, folder: Path) -> tuple[list[Path], list[str]]:
 def report_with_pdf(params: Path, out: Path) -> Path:
     """``ipm report --pdf`` as a user runs it: in its own process (Playwright's sync API
     cannot run inside this module's browser fixture). Returns the output folder."""
-    done = subprocess.run(
-        [sys.executable, "-m", "ipm_analysis.cli", "report", str(params), "--pdf"]
-        + ["--output-dir", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = ipm("report", str(params), "--pdf", "--output-dir", str(out))
     assert done.returncode == 0, done.stderr
     return out
 

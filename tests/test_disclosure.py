@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -14,6 +12,8 @@ from ipm_analysis.disclosure import apply_suppression, is_suppressed
 from ipm_analysis.evaluation import evaluate, write_tables
 from ipm_analysis.params import load_params
 from ipm_analysis.presentation import headline, measure_table
+
+from conftest import ipm
 
 SUMMARY = pd.DataFrame(
     [
@@ -82,10 +82,6 @@ def test_report_suppresses_by_default_and_no_suppress_keeps_true_values(made_up,
 
 def test_cli_has_no_suppress_on_report_and_batch():
     for command in ("report", "batch"):
-        done = subprocess.run(
-            [sys.executable, "-m", "ipm_analysis.cli", command, "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        done = ipm(command, "--help")
+        assert done.returncode == 0, done.stderr
         assert "--no-suppress" in done.stdout and "--pdf" in done.stdout

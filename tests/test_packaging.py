@@ -38,6 +38,13 @@ def test_notebooks_are_committed_without_outputs():
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
 
 
+def test_each_report_notebook_has_exactly_one_parameters_cell():
+    for name in ("impact_report", "focus_pupils", "focus_programme"):
+        nb = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text())
+        tags = [c["metadata"].get("tags", []) for c in nb["cells"] if c["cell_type"] == "code"]
+        assert sum("parameters" in t for t in tags) == 1, name
+
+
 def test_report_notebook_has_a_parameters_cell_naming_every_parameter():
     from ipm_analysis.params import PARAMETER_NAMES
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,17 +10,7 @@ from ipm_analysis.errors import MissingToolError
 from ipm_analysis.pdf import find_chromium, page_templates
 from ipm_analysis.runner import run_report
 
-
-def ipm(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "ipm_analysis.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **env},
-    )
+from conftest import ipm
 
 
 def test_find_chromium_honours_ipm_chromium(monkeypatch, tmp_path):
