@@ -59,6 +59,7 @@ def export_html(
 
 
 def warm_up() -> None:
-    """Export an empty notebook once, so the template set-up (~0.3 s) is paid before the
-    first report rather than during it (batch workers call this in their initializer)."""
+    """Export an empty notebook once, so the template set-up (~0.4 s) is paid before the
+    first export rather than during it (batch workers call this in their initializer; a
+    single report runs it while its kernel works)."""
     html_exporter().from_notebook_node(nbformat.v4.new_notebook())
