@@ -56,6 +56,39 @@ def test_report_folder_holds_every_output(built):
     ]
 
 
+def test_report_folder_holds_nothing_else_and_no_kernel_is_left_running(built):
+    _, out = built
+    # no kernel log, no IPC sockets, no building or failed folders: only the report
+    assert sorted(p.name for p in out.iterdir()) == [
+        "figures",
+        "manifest.json",
+        "report.html",
+        "report.ipynb",
+        "report_info.json",
+        "schools.csv",
+        "summary.csv",
+    ]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["e2e"]
+    assert _kernels_started_by_this_process() == []
+
+
+def _kernels_started_by_this_process() -> list[str]:
+    """Command lines of this process's child processes that are Jupyter kernels."""
+    import os
+    from pathlib import Path
+
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if parent == os.getpid() and "ipykernel" in command:
+            found.append(command)
+    return found
+
+
 def test_summary_figures_from_the_kernel_match_hand_values(built):
     _, out = built
     summary = pd.read_csv(out / "summary.csv")
