@@ -192,6 +192,7 @@ def run_report(
 def build_report(notebook: Path, work: Path, parameters: dict[str, Any]) -> None:
     """Execute the notebook into ``work`` and export its HTML (one export pass)."""
     from ipm_analysis.export import export_html, warm_up
+    from ipm_analysis.kernel import KERNEL_LOG
 
     work = work.resolve()  # the kernel runs in ``work``: a relative output_dir would nest
     executed = execute_notebook(
@@ -217,15 +218,12 @@ def execute_notebook(
     ``alongside`` runs on a thread once the kernel is launched: from then on this process
     only waits for the kernel's messages. An error there is ignored (it is preparation only).
     """
-    from jupyter_core.utils import run_sync
+    from ipm_analysis.kernel import running_kernel
 
-    # The kernel is launched before papermill is imported, so its start-up (~0.5 s) overlaps
-    # that import; papermill then drives the running kernel, and this function stops it.
-    with tempfile.TemporaryDirectory(prefix="ipm-kernel-") as sockets:
-        kernel = _start_kernel(output.parent, Path(sockets))
+    with running_kernel(output.parent) as kernel:
         helper = _start_thread(alongside) if alongside is not None else None
         try:
-            import papermill
+            import papermill  # imported while the kernel starts up
 
             return papermill.execute_notebook(
                 str(notebook),
@@ -241,9 +239,6 @@ def execute_notebook(
                 cwd=str(output.parent),
             )
         finally:
-            # every output has arrived when papermill returns: stop the kernel at once
-            # rather than wait ~0.3 s for a graceful exit (it holds no unsaved work)
-            run_sync(kernel.shutdown_kernel)(now=True)
             if helper is not None:
                 helper.join()
 
@@ -256,26 +251,6 @@ def _start_thread(work: Callable[[], object]) -> threading.Thread:
     thread = threading.Thread(target=run, name="ipm-alongside-kernel", daemon=True)
     thread.start()
     return thread
-
-
-#: The kernel's own messages (its stderr): kept with a failed run, dropped from a report.
-KERNEL_LOG = "kernel.log"
-
-
-def _start_kernel(cwd: Path, sockets: Path) -> Any:
-    """A running ``python3`` kernel in ``cwd``, launched as nbclient launches one (in-memory
-    history). It talks over IPC sockets in ``sockets`` (no TCP ports, and no ipykernel warning
-    about unencrypted TCP) and writes its stderr to ``cwd/kernel.log`` rather than the
-    terminal, where shutdown chatter would alarm a reader."""
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    kernel = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
-    with (cwd / KERNEL_LOG).open("ab") as log:  # the kernel keeps its own copy of the handle
-        run_sync(kernel.start_kernel)(
-            cwd=str(cwd), stderr=log, extra_arguments=["--HistoryManager.hist_file=:memory:"]
-        )
-    return kernel
 
 
 def publish(work: Path, final: Path) -> None:
