@@ -80,7 +80,7 @@ def bench_report_vs_floor(work: Path, params: Path, repeat: int = 5) -> bool:
     )
 
 
-def bench_batch(work: Path, params_dir: Path, rounds: int = 2) -> list[bool]:
+def bench_batch(work: Path, params_dir: Path, rounds: int = 3) -> list[bool]:
     """8 reports with --jobs 2 against --jobs 1 (best of ``rounds`` each, alternated, each
     into an empty folder); then the re-run with nothing changed."""
     one, two = [], []

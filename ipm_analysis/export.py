@@ -4,8 +4,10 @@ nothing fetched from the network (charts are embedded as base64 PNGs)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARAMETER_TAGS = {"parameters", "injected-parameters"}
@@ -32,6 +34,8 @@ def export_html(
     notebook: str | Path | nbformat.NotebookNode, html_path: str | Path, *, title: str | None = None
 ) -> Path:
     """Write the notebook as one HTML file; stderr streams (library warnings) are left out."""
+    import nbformat  # not at import time: a report launches its kernel before this loads
+
     nb = (
         notebook
         if isinstance(notebook, nbformat.NotebookNode)
@@ -62,4 +66,6 @@ def warm_up() -> None:
     """Export an empty notebook once, so the template set-up (~0.4 s) is paid before the
     first export rather than during it (batch workers call this in their initializer; a
     single report runs it while its kernel works)."""
+    import nbformat
+
     html_exporter().from_notebook_node(nbformat.v4.new_notebook())
