@@ -134,19 +134,16 @@ def _since(start: float) -> float:
 _started_queue = None  # set in each worker by the initializer: "report started" messages
 
 
-def warm_worker(started_queue=None) -> None:
-    """Pool initializer: import papermill and nbconvert and warm the HTML exporter once.
+def init_worker(started_queue=None) -> None:
+    """Pool initializer: remember where to say that a report has started.
 
-    The worker process itself only drives the kernel and exports HTML: pandas and matplotlib
-    are imported by each report's kernel, so importing them here would buy nothing.
+    Nothing is imported here. A worker's first report launches its kernel at once and
+    imports papermill and warms the HTML exporter while that kernel starts up (see
+    :func:`ipm_analysis.runner.build_report`); later reports find both done. pandas and
+    matplotlib are imported by each report's kernel, never by the worker.
     """
     global _started_queue
     _started_queue = started_queue
-    import papermill  # noqa: F401
-
-    from ipm_analysis.export import warm_up
-
-    warm_up()
 
 
 def _notify(params_path: Path) -> None:
@@ -178,7 +175,7 @@ def run_local(
     by_path = {str(item.params_path): item for item in queued}
     done: list[BatchItem] = []
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=warm_worker, initargs=(started,)
+        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(started,)
     ) as pool:
         futures = {pool.submit(build_one, i.params_path, output_dir, **options): i for i in queued}
         pending = set(futures)
