@@ -271,7 +271,7 @@ def _keep_failed(work: Path, failed: Path) -> Path:
 
 
 def _explain_failure(exc: Exception, failed: Path) -> Exception:
-    kept = f" The executed notebook is kept for debugging in {failed / 'report.ipynb'}."
+    kept = _what_is_kept(failed)
     if isinstance(exc, MissingToolError):
         return MissingToolError(f"{exc}{kept}")
     ename = getattr(exc, "ename", None)
@@ -283,3 +283,16 @@ def _explain_failure(exc: Exception, failed: Path) -> Exception:
     detail = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1:] or [repr(exc)]
     detail = detail if isinstance(detail, str) else detail[0]
     return ReportError(f"the report failed: {ename or type(exc).__name__}: {detail}.{kept}")
+
+
+def _what_is_kept(failed: Path) -> str:
+    """Where to look: the executed notebook, or the kernel's log when the kernel died before
+    the notebook could be saved."""
+    from ipm_analysis.kernel import KERNEL_LOG
+
+    notebook, log = failed / "report.ipynb", failed / KERNEL_LOG
+    if notebook.is_file():
+        return f" The executed notebook is kept for debugging in {notebook}."
+    if log.is_file():
+        return f" The kernel stopped before the notebook could be saved; its log is in {log}."
+    return f" What the run left is kept in {failed}."

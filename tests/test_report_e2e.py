@@ -140,6 +140,41 @@ def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
     assert not [p for p in (folder / "out").iterdir() if ".building-" in p.name]
 
 
+def test_a_kernel_that_dies_is_reported_with_its_log_and_leaves_nothing_running(built, monkeypatch):
+    import nbformat
+
+    from ipm_analysis import runner
+    from ipm_analysis.errors import ReportError
+
+    folder, out = built
+    before = (out / "report.html").read_bytes()
+    dying = folder / "dying.ipynb"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import os\nos.write(2, b'made-up crash\\n')\nos._exit(3)")
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, str(dying))
+    impact = runner.KINDS["impact"]
+    monkeypatch.setitem(
+        runner.KINDS,
+        "impact",
+        runner.ReportKind(str(dying), impact.load_params, impact.input_files),
+    )
+    with pytest.raises(ReportError) as err:
+        run_report(folder / "params.yaml", folder / "out", force=True)
+    log = folder / "out" / "e2e.failed" / "kernel.log"
+    assert "DeadKernelError" in str(err.value) and str(log) in str(err.value)
+    assert "made-up crash" in log.read_text(encoding="utf-8")
+    assert (out / "report.html").read_bytes() == before
+    assert _kernels_started_by_this_process() == []
+
+
 def test_cli_bad_input_exits_2_with_one_paragraph(tmp_path):
     (tmp_path / "p.yaml").write_text(
         "report_id: x\ntitle: t\nroster: missing.csv\nperformance: {2017: a.csv}\n"
