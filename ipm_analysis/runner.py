@@ -231,8 +231,9 @@ def execute_notebook(
                 parameters=parameters,
                 kernel_name="python3",
                 km=kernel,
-                # the notebook is written once at the end (also when a cell fails), not
-                # after every cell: each save re-serialises every embedded chart
+                # the notebook is written once at the end (also when a cell fails, though
+                # not when the kernel dies), not after every cell: each save re-serialises
+                # every embedded chart
                 request_save_on_cell_execute=False,
                 progress_bar=False,
                 log_output=False,
