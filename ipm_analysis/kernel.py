@@ -11,6 +11,7 @@ shutdown chatter ("KeyboardInterrupt caught in kernel") would alarm a reader.
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ KERNEL_LOG = "kernel.log"
 def running_kernel(cwd: Path) -> Iterator[AsyncKernelManager]:
     """A ``python3`` kernel running in ``cwd`` for the duration of the block.
 
-    On leaving, the kernel is killed rather than asked to exit (~0.3 s saved): every output
+    On leaving, the kernel is killed rather than asked to exit (~0.4 s saved): every output
     has arrived by then and the kernel holds no unsaved work.
     """
     with tempfile.TemporaryDirectory(prefix="ipm-kernel-") as sockets:
@@ -42,4 +43,16 @@ def running_kernel(cwd: Path) -> Iterator[AsyncKernelManager]:
         try:
             yield kernel
         finally:
-            run_sync(kernel.shutdown_kernel)(now=True)
+            _kill(kernel)
+            run_sync(kernel.shutdown_kernel)(now=True)  # finds it gone; tidies up
+
+
+def _kill(kernel: AsyncKernelManager) -> None:
+    """Kill the kernel's process group and wait for it to exit. jupyter_client's own kill
+    polls every 0.1 s for the exit, and the first poll always comes too early."""
+    process = getattr(kernel.provisioner, "process", None)
+    if process is None or process.poll() is not None:
+        return
+    run_sync(kernel.provisioner.kill)()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
