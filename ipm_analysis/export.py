@@ -64,8 +64,8 @@ def export_html(
 
 def warm_up() -> None:
     """Export an empty notebook once, so the template set-up (~0.4 s) is paid before the
-    first export rather than during it (batch workers call this in their initializer; a
-    single report runs it while its kernel works)."""
+    first export rather than during it. Each report runs this on a thread while its kernel
+    works; in a batch worker only the first report pays, later ones find it done."""
     import nbformat
 
     html_exporter().from_notebook_node(nbformat.v4.new_notebook())
