@@ -3,7 +3,8 @@ export HTML, and move the finished folder into place atomically.
 
 A report is built in a hidden temporary folder beside its destination and renamed into
 ``<output-dir>/<report_id>/`` only when complete, so a failed run never damages an earlier
-good report; the failed run's executed notebook is kept in ``<report_id>.failed/``.
+good report; the failed run's executed notebook (or, when the kernel died, the kernel's log)
+is kept in ``<report_id>.failed/``.
 """
 
 from __future__ import annotations
