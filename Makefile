@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 OUTPUT ?= outputs
 JOBS   ?=
 
-.PHONY: report test lint format lab bench clean strip-notebooks help
+.PHONY: report test lint format lab bench clean strip-notebooks help checkout
 
 help:
 	@echo "make report  build the example reports into $(OUTPUT)/ (sets up $(VENV) first)"
@@ -20,16 +20,23 @@ $(VENV)/.runtime: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
+# The venv must run this checkout's code: a non-editable `pip install .` into it (for Playwright,
+# say) leaves a copy in site-packages that would go stale, so put the editable install back.
+checkout: $(VENV)/.runtime
+	@$(BIN)/python -I -c 'import pathlib, sys, ipm_analysis; \
+	  sys.exit(pathlib.Path(ipm_analysis.__file__).parent != pathlib.Path(sys.argv[1]).resolve())' \
+	  $(CURDIR)/ipm_analysis || $(BIN)/python -m pip install --quiet -e .
+
 # Tests add pytest, ruff, Playwright (driving Debian's Chromium) and Dask.
 $(VENV)/.test: $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[test,browser,dask]'
 	@touch $@
 
-report: $(VENV)/.runtime
+report: checkout
 	$(BIN)/ipm batch params/ --output-dir $(OUTPUT) $(if $(JOBS),--jobs $(JOBS))
 	@echo "Open $(abspath $(OUTPUT))/index.html"
 
-test: $(VENV)/.test
+test: $(VENV)/.test checkout
 	$(BIN)/ruff check ipm_analysis tests benchmarks scripts
 	$(BIN)/python -m pytest
 
@@ -51,7 +58,7 @@ bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run_all.py
 
 strip-notebooks: $(VENV)/.runtime
-	$(BIN)/python scripts/strip_notebooks.py notebooks/*.ipynb
+	$(BIN)/python scripts/strip_notebooks.py
 
 clean:
 	rm -rf $(OUTPUT)/* .pytest_cache

@@ -10,16 +10,19 @@ nothing to do takes a fraction of a second.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.errors import InputError, Terminated
 from ipm_analysis.index import write_index
+from ipm_analysis.input_files import check_output_dir, nearby_hint
 from ipm_analysis.progress import Progress
 
 __all__ = ["BatchItem", "find_params", "plan", "run_batch", "write_index"]
@@ -37,20 +40,29 @@ class BatchItem:
     report_id: str = ""
     message: str = ""  # failed: first line of the error; queued: why it is rebuilt
     seconds: float = 0.0
+    bad_input: bool = False  # failed on input the user can fix (exit code 2)
+    warnings: tuple[str, ...] = ()  # built: what the report warns about
 
 
 def find_params(paths: Iterable[Path]) -> list[Path]:
-    """Params files named directly or found (``*.yaml``, ``*.yml``) in named folders."""
+    """Params files named directly or found (``*.yaml``, ``*.yml``) in named folders; a file
+    named twice (directly and through its folder) is built once."""
     found: list[Path] = []
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            inside = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            if not inside:
+                raise InputError("this folder holds no params files (*.yaml).", path=path)
+            found += inside
         elif path.is_file():
             found.append(path)
         else:
-            raise InputError("no such params file or folder.", path=path)
-    return found
+            raise InputError(f"no such params file or folder.{nearby_hint(path)}", path=path)
+    unique: dict[Path, Path] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), path)
+    return list(unique.values())
 
 
 def first_line(exc: BaseException) -> str:
@@ -67,46 +79,46 @@ def plan(
     pdf: bool = False,
     suppress: bool | None = None,
 ) -> list[BatchItem]:
-    """Queue the reports that are out of date; mark the rest skipped and bad params failed.
+    """Queue the reports that are out of date and mark the rest skipped.
 
-    ``pdf`` also queues reports that have no ``report.pdf`` yet; ``suppress`` overrides the
-    params' disclosure control as the build will.
+    Every params file and every file it names is checked first (no kernel starts): any
+    problem, or two params files with one ``report_id`` (allowed under ``force``, the later
+    file's report replacing the earlier), raises one :class:`InputError` listing each, and
+    nothing is built. ``pdf`` also queues reports that have no ``report.pdf`` yet;
+    ``suppress`` overrides the params' disclosure control as the build will.
     """
-    from ipm_analysis import manifest
-    from ipm_analysis.runner import papermill_parameters, report_inputs
+    from ipm_analysis.runner import prepare_report
 
     items: list[BatchItem] = []
+    problems: list[str] = []
     owners: dict[str, Path] = {}
     for path in params_files:
         try:
-            parameters = papermill_parameters(path)
-            inputs = report_inputs(path)
-            if suppress is not None:
-                parameters["suppress"] = bool(suppress)
-        except Exception as exc:  # bad params: a failed report, not a failed batch
-            items.append(BatchItem(path, "failed", message=first_line(exc)))
+            prepared = prepare_report(path, output_dir, force=force, pdf=pdf, suppress=suppress)
+        except InputError as exc:
+            problems.append(str(exc))
             continue
-        report_id = parameters["report_id"]
-        if report_id in owners:
-            message = f"report_id '{report_id}' is also used by {owners[report_id]}"
-            items.append(BatchItem(path, "failed", report_id, message))
+        report_id = prepared.report_id
+        if report_id in owners and not force:
+            problems.append(
+                f"file {path}: its report_id '{report_id}' is also the report_id of "
+                f"{owners[report_id]}, so one report would replace the other. Give each params "
+                "file its own report_id (or add --force to build both, the later replacing "
+                "the earlier)."
+            )
             continue
-        owners[report_id] = path
-        reason = (
-            "--force" if force else _stale(manifest, output_dir / report_id, parameters, inputs)
-        )
-        if reason is None and pdf and not (output_dir / report_id / "report.pdf").is_file():
-            reason = "no PDF yet"
+        owners.setdefault(report_id, path)
+        reason = prepared.stale
         status = "skipped" if reason is None else "queued"
         items.append(BatchItem(path, status, report_id, "up to date" if reason is None else reason))
+    if len(problems) == 1:
+        raise InputError(problems[0])
+    if problems:
+        raise InputError(
+            f"{len(problems)} of {len(params_files)} params files cannot be built, so nothing "
+            "was built:\n" + "\n".join(problems)
+        )
     return items
-
-
-def _stale(manifest, folder: Path, parameters: dict, inputs: dict[str, Path]) -> str | None:
-    try:
-        return manifest.stale_reason(folder, parameters, inputs)
-    except OSError as exc:  # an unreadable input: let the build report it
-        return first_line(exc)
 
 
 def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
@@ -118,11 +130,25 @@ def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
 
     _notify(params_path)
     start = time.perf_counter()
+    global _building
+    _building = True
     try:
         result = run_report(params_path, output_dir, force=True, **options)
     except Exception as exc:  # one report's failure must not stop the batch
-        return BatchItem(params_path, "failed", message=first_line(exc), seconds=_since(start))
-    return BatchItem(params_path, "built", result.report_id, seconds=result.seconds)
+        bad_input = isinstance(exc, InputError)
+        message = first_line(exc)
+        return BatchItem(
+            params_path, "failed", message=message, seconds=_since(start), bad_input=bad_input
+        )
+    finally:
+        _building = False
+    return BatchItem(
+        params_path,
+        "built",
+        result.report_id,
+        seconds=result.seconds,
+        warnings=tuple(result.warnings),
+    )
 
 
 def _since(start: float) -> float:
@@ -132,10 +158,15 @@ def _since(start: float) -> float:
 # --- the process pool --------------------------------------------------------------------
 
 _started_queue = None  # set in each worker by the initializer: "report started" messages
+_building = False  # in a worker: a report is being built now
 
 
 def init_worker(started_queue=None) -> None:
-    """Pool initializer: remember where to say that a report has started.
+    """Pool initializer: remember where to say that a report has started, and how to stop.
+
+    The main process alone answers Ctrl-C (workers ignore SIGINT) and passes it on as
+    SIGTERM, which stops a worker's report as an interrupt stops ``ipm report``: kernel
+    stopped, half-built folder removed. An idle worker just exits.
 
     Nothing is imported here. A worker's first report launches its kernel at once and
     imports papermill and warms the HTML exporter while that kernel starts up (see
@@ -144,6 +175,14 @@ def init_worker(started_queue=None) -> None:
     """
     global _started_queue
     _started_queue = started_queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_terminated)
+
+
+def _worker_terminated(signum: int, frame: object) -> None:
+    if _building:
+        raise Terminated()
+    raise SystemExit(Terminated.exit_code)  # idle: leave quietly
 
 
 def _notify(params_path: Path) -> None:
@@ -167,8 +206,7 @@ def run_local(
             on_change(done[-1])
         return done
     import multiprocessing
-    import queue as queue_module
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context()
     started = context.Queue()
@@ -179,25 +217,48 @@ def run_local(
     ) as pool:
         futures = {pool.submit(build_one, i.params_path, output_dir, **options): i for i in queued}
         pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            while True:
-                try:
-                    path = started.get_nowait()
-                except queue_module.Empty:
-                    break
-                if path in by_path:
-                    on_change(replace(by_path[path], status="running"))
-            for future in finished:
-                item = futures[future]
-                try:
-                    result = _with_id(future.result(), item)
-                except Exception as exc:  # the worker process died
-                    result = replace(item, status="failed", message=first_line(exc))
-                done.append(result)
-                on_change(result)
+        with _stopping_workers_on_interrupt(pool):
+            _collect(pending, futures, started, by_path, done, on_change)
     started.close()
     return done
+
+
+@contextlib.contextmanager
+def _stopping_workers_on_interrupt(pool) -> Iterator[None]:
+    """On Ctrl-C or SIGTERM, send each worker SIGTERM and wait for them to tidy up (each
+    stops its kernel and removes its half-built folder) before passing the interrupt on."""
+    try:
+        yield
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+
+
+def _collect(pending, futures, started, by_path, done, on_change) -> None:
+    """Wait for the pool's reports, passing on each change of state."""
+    import queue as queue_module
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while pending:
+        finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        while True:
+            try:
+                path = started.get_nowait()
+            except queue_module.Empty:
+                break
+            if path in by_path:
+                on_change(replace(by_path[path], status="running"))
+        for future in finished:
+            item = futures[future]
+            try:
+                result = _with_id(future.result(), item)
+            except Exception as exc:  # the worker process died
+                result = replace(item, status="failed", message=first_line(exc))
+            done.append(result)
+            on_change(result)
 
 
 def _with_id(result: BatchItem, item: BatchItem) -> BatchItem:
@@ -223,8 +284,11 @@ def run_batch(
     pdf: bool = False,
     suppress: bool | None = None,
 ) -> int:
-    """Build every out-of-date report, print a table, write the index. Exit code 0 or 1.
+    """Build every out-of-date report, print a table, write the index.
 
+    Every params file and input is checked before anything is built (:func:`plan` raises
+    InputError). Returns the exit code: 0 when every report was built or up to date, 2 when
+    the only failures were bad input found while a report ran, 1 for any other failure.
     ``pdf`` and ``suppress`` are passed to :func:`ipm_analysis.runner.run_report`.
     """
     stream = stream or sys.stdout
@@ -232,9 +296,12 @@ def run_batch(
         from ipm_analysis.pdf import check_pdf_tools
 
         check_pdf_tools()  # one clear message, not one failure per report
+    if scheduler:
+        from ipm_analysis.distributed import check_scheduler
+
+        check_scheduler(scheduler)  # a bad address or no Dask: said before anything runs
     params_files = find_params(paths)
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output_dir = check_output_dir(output_dir)
     items = plan(params_files, output_dir, force=force, pdf=pdf, suppress=suppress)
     progress = Progress(items, stream)
     queued = [i for i in items if i.status == "queued"]
@@ -253,7 +320,13 @@ def run_batch(
     index = write_index(output_dir, failures=[i for i in final if i.status == "failed"])
     print_table(final, stream)
     print(f"Index: {index.resolve()}", file=stream)
-    return 1 if any(item.status == "failed" for item in final) else 0
+    for item in final:
+        for warning in item.warnings:
+            print(f"warning: {item.report_id}: {warning}", file=sys.stderr)
+    failed = [item for item in final if item.status == "failed"]
+    if not failed:
+        return 0
+    return 2 if all(item.bad_input for item in failed) else 1
 
 
 def print_table(items: Sequence[BatchItem], stream: TextIO) -> None:

@@ -1,33 +1,45 @@
-"""The ``ipm`` command: run, batch and validate reports.
+"""The ``ipm`` command: build, batch and validate reports of every kind.
 
-Exit codes: 0 success, 2 bad input (a one-paragraph message naming file, line and column,
-no traceback), 1 anything else.
+Exit codes: 0 success; 2 a problem you can fix (bad input, an output folder that cannot be
+written, a missing tool), found before anything is built and told in one paragraph naming
+the file, line and column; 1 a report that failed while running; 130 / 143 stopped by Ctrl-C
+/ SIGTERM (the earlier report is kept, nothing half-built is left).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ipm_analysis.errors import InputError, ReportError
+from ipm_analysis.errors import InputError, ReportError, Terminated
+
+EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ipm", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    report = sub.add_parser("report", help="build one impact report from a params YAML")
-    report.add_argument("params", type=Path)
-    report.add_argument("--output-dir", type=Path, default=Path("outputs"))
-    _output_options(report)
+    for name, help_text in (
+        ("report", "build the report of each params file (impact or focus)"),
+        ("focus", "the same as 'ipm report' (kept for focus params files)"),
+    ):
+        report = sub.add_parser(name, help=help_text, description=help_text)
+        report.add_argument("params", nargs="+", type=Path, metavar="PARAMS.yaml")
+        _output_options(report)
 
     batch = sub.add_parser("batch", help="build many reports and outputs/index.html")
     batch.add_argument(
-        "params", nargs="*", type=Path, help="params files or folders (default: params/)"
+        "params",
+        nargs="*",
+        type=Path,
+        metavar="PARAMS",
+        help="params files or folders (default: params/)",
     )
-    batch.add_argument("--output-dir", type=Path, default=Path("outputs"))
     batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
     _output_options(batch)
     batch.add_argument(
@@ -36,18 +48,22 @@ def _parser() -> argparse.ArgumentParser:
         help="run the reports on a Dask distributed cluster (needs: pip install '.[dask]')",
     )
 
-    validate = sub.add_parser("validate", help="check a params file and its inputs")
-    validate.add_argument("params", type=Path)
-
-    focus = sub.add_parser("focus", help="build a school's (or the programme's) focus report")
-    focus.add_argument("params", type=Path)
-    focus.add_argument("--output-dir", type=Path, default=Path("outputs"))
-    focus.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    validate = sub.add_parser(
+        "validate", help="check params files and their inputs (no report is built)"
+    )
+    validate.add_argument("params", nargs="+", type=Path, metavar="PARAMS.yaml")
     return parser
 
 
 def _output_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    command.add_argument(
+        "--output-dir", type=Path, default=Path("outputs"), help="default: outputs/"
+    )
+    command.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even when up to date, and replace a report another params file built",
+    )
     command.add_argument(
         "--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium"
     )
@@ -57,68 +73,152 @@ def _output_options(command: argparse.ArgumentParser) -> None:
         action="store_const",
         const=False,
         default=None,
-        help="show figures from fewer than min_n schools and keep them in summary.csv "
-        "(default: shown as c and blanked)",
+        help="impact reports: show figures from fewer than min_n schools and keep them in "
+        "summary.csv (default: shown as c and blanked)",
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; every outcome is an exit code and a message, never a traceback."""
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        if args.command in ("report", "focus"):
-            from ipm_analysis.runner import kind_of, run_report
-
-            kind = "impact" if args.command == "report" else "focus"
-            if kind == "focus" and kind_of(args.params) == "focus_programme":
-                kind = "focus_programme"
-            result = run_report(
-                args.params,
-                args.output_dir,
-                kind=kind,
-                force=args.force,
-                pdf=getattr(args, "pdf", False),
-                suppress=getattr(args, "suppress", None),
-            )
-            if result.skipped:
-                print(f"Up to date: {result.folder / 'report.html'} (--force rebuilds it)")
-                return 0
-            print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
-            if args.pdf:
-                print(f"PDF written to {result.folder / 'report.pdf'}")
-            return 0
-        if args.command == "validate":
-            return _validate(args.params)
-        if args.command == "batch":
-            from ipm_analysis.batch import run_batch
-
-            return run_batch(
-                args.params or [Path("params")],
-                args.output_dir,
-                jobs=args.jobs,
-                pdf=args.pdf,
-                suppress=args.suppress,
-                force=args.force,
-                scheduler=args.dask_scheduler,
-            )
+        return _run(args)
     except InputError as exc:
-        print(f"ipm: bad input: {exc}", file=sys.stderr)
+        print(f"ipm: {exc}", file=sys.stderr)
         return InputError.exit_code
     except ReportError as exc:
         print(f"ipm: {exc}", file=sys.stderr)
         return ReportError.exit_code
-    return 1
+    except KeyboardInterrupt:
+        print("ipm: stopped (Ctrl-C); earlier reports are as they were.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("ipm: stopped (SIGTERM); earlier reports are as they were.", file=sys.stderr)
+        return Terminated.exit_code
+    except Exception as exc:  # a bug: say so in one paragraph (IPM_DEBUG=1 shows the traceback)
+        if os.environ.get("IPM_DEBUG"):
+            raise
+        print(
+            f"ipm: internal error ({type(exc).__name__}: {exc}). This is a fault in the "
+            "workbook, not in your files; please report it with the command you ran "
+            "(IPM_DEBUG=1 shows the details).",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-def _validate(params_path: Path) -> int:
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in ("report", "focus"):
+        return _report(args)
+    if args.command == "validate":
+        return _validate(args.params)
+    from ipm_analysis.batch import run_batch
+
+    return run_batch(
+        args.params or [Path("params")],
+        args.output_dir,
+        jobs=args.jobs,
+        pdf=args.pdf,
+        suppress=args.suppress,
+        force=args.force,
+        scheduler=args.dask_scheduler,
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Check every params file and input first (exit 2 before any kernel starts), then build
+    each report in turn."""
+    from ipm_analysis.batch import find_params, plan
+    from ipm_analysis.input_files import check_output_dir
+    from ipm_analysis.runner import run_report
+
+    for path in args.params:
+        if path.is_dir():
+            raise InputError(
+                "this is a folder; 'ipm report' takes params files (use 'ipm batch FOLDER' "
+                "to build every params file in a folder).",
+                path=path,
+            )
+    params_files = find_params(args.params)
+    output_dir = check_output_dir(args.output_dir)
+    if args.pdf:
+        from ipm_analysis.pdf import check_pdf_tools
+
+        check_pdf_tools()
+    items = plan(params_files, output_dir, force=args.force, pdf=args.pdf, suppress=args.suppress)
+    code = 0
+    for item in items:
+        if item.status == "skipped":
+            folder = output_dir / item.report_id
+            print(f"Up to date: {folder / 'report.html'} (--force rebuilds it)")
+            continue
+        try:
+            result = run_report(
+                item.params_path, output_dir, force=True, pdf=args.pdf, suppress=args.suppress
+            )
+        except (InputError, ReportError) as exc:
+            if len(items) == 1:
+                raise
+            print(f"ipm: {exc}", file=sys.stderr)
+            code = max(code, exc.exit_code)  # 2 (bad input) outranks 1
+            continue
+        print(f"Report written to {result.folder / 'report.html'} ({result.seconds:.1f} s)")
+        if args.pdf:
+            print(f"PDF written to {result.folder / 'report.pdf'}")
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return code
+
+
+def _validate(paths: Sequence[Path]) -> int:
+    """Check each params file and everything it names, as a report would, without a kernel:
+    an impact report's inputs are read and linked, a focus report's pupils scored."""
+    from ipm_analysis.runner import kind_of
+
+    for path in paths:
+        kind = kind_of(path)
+        if kind == "impact":
+            summary, warnings = _validate_impact(path)
+        else:
+            summary, warnings = _validate_focus(path, kind)
+        print(f"{path}: OK ({_KIND_LABELS[kind]}). {summary}")
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+_KIND_LABELS = {
+    "impact": "impact report",
+    "focus": "focus report, one school",
+    "focus_programme": "focus report, programme",
+}
+
+
+def _validate_impact(path: Path) -> tuple[str, list[str]]:
     from ipm_analysis.evaluation import evaluate
     from ipm_analysis.params import load_params
 
-    ev = evaluate(load_params(params_path))
-    n = int(ev.summary.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
-    print(f"{params_path}: OK. {len(ev.schools)} roster schools, {n} with progress in both years.")
-    for warning in ev.warnings:
-        print(f"warning: {warning}")
-    return 0
+    params = load_params(path)
+    ev = evaluate(params)
+    progress = ev.summary.query("measure == 'progress' and group == 'all'")["n_schools"]
+    n = int(progress.iloc[0]) if len(progress) else 0
+    summary = f"{len(ev.schools)} roster schools, {n} with progress in both years" + (
+        " (synthetic example data)." if params.synthetic else "."
+    )
+    return summary, list(ev.warnings)
+
+
+def _validate_focus(path: Path, kind: str) -> tuple[str, list[str]]:
+    from ipm_analysis.focus.validate import validate_focus_params
+
+    return validate_focus_params(path, kind), []
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ipm_analysis.errors import InputError, ReportError
+from ipm_analysis.errors import InputError, MissingToolError, ReportError
 
 SCHEDULER = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
 
@@ -75,13 +75,15 @@ def rewrite_params(
     return mapping
 
 
-def make_job(params_path: Path, kind: str = "impact") -> tuple[RemoteJob, dict[str, Path]]:
-    """The job for one params file and its data files (shipped name -> local path)."""
+def make_job(params_path: Path) -> tuple[RemoteJob, dict[str, Path]]:
+    """The job for one params file (of any kind) and its data files (shipped name -> local
+    path)."""
     import yaml
 
     from ipm_analysis.manifest import code_fingerprint
-    from ipm_analysis.runner import papermill_parameters, report_inputs
+    from ipm_analysis.runner import kind_of, papermill_parameters, report_inputs
 
+    kind = kind_of(params_path)
     parameters = papermill_parameters(params_path, kind)
     inputs = report_inputs(params_path, kind)
     data = [p for role, p in inputs.items() if role not in ("params", "notebook")]
@@ -103,7 +105,8 @@ def make_job(params_path: Path, kind: str = "impact") -> tuple[RemoteJob, dict[s
 def build_remote(job: RemoteJob, files: dict[str, bytes]) -> RemoteResult:
     """Run on a worker: build the report in a temp folder and return it zipped."""
     from ipm_analysis.manifest import code_fingerprint, now_iso
-    from ipm_analysis.runner import KINDS, NOTEBOOKS, build_report, papermill_parameters
+    from ipm_analysis.resources import report_notebook
+    from ipm_analysis.runner import KINDS, build_report, papermill_parameters
 
     start, started = time.perf_counter(), now_iso()
     if job.code_fingerprint != code_fingerprint():
@@ -129,7 +132,7 @@ def build_remote(job: RemoteJob, files: dict[str, bytes]) -> RemoteResult:
         ename = evalue = ""
         try:
             parameters = papermill_parameters(params_path, job.kind)
-            build_report(NOTEBOOKS / KINDS[job.kind].notebook, work, parameters)
+            build_report(report_notebook(KINDS[job.kind].notebook), work, parameters)
         except Exception as exc:  # sent back with the failed folder
             ename = getattr(exc, "ename", None) or type(exc).__name__
             evalue = str(getattr(exc, "evalue", None) or exc)
@@ -173,19 +176,13 @@ def publish_remote(
     params_path: Path,
     output_dir: Path,
     hashes: dict[str, dict[str, Any]],
-    kind: str = "impact",
 ) -> Path:
     """Unpack a worker's result into a temp folder, write its manifest (from the local
     files), and move it into place atomically; a failure is kept in ``<id>.failed/``."""
     from ipm_analysis import manifest
-    from ipm_analysis.runner import (
-        _explain_failure,
-        _keep_failed,
-        papermill_parameters,
-        publish,
-    )
+    from ipm_analysis.runner import explain_failure, papermill_parameters, publish
 
-    parameters = papermill_parameters(params_path, kind)
+    parameters = papermill_parameters(params_path)
     report_id = parameters["report_id"]
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{report_id}.building-", dir=output_dir))
@@ -193,8 +190,8 @@ def publish_remote(
     if result.archive:
         unzip_into(result.archive, work)
     if result.ename:
-        failed = _keep_failed(work, output_dir / f"{report_id}.failed")
-        raise _explain_failure(RemoteFailure(result.ename, result.evalue), failed)
+        failure = RemoteFailure(result.ename, result.evalue)
+        raise explain_failure(failure, work, output_dir / f"{report_id}.failed")
     record = manifest.build_manifest(
         parameters, hashes, started=result.started, seconds=result.seconds
     )
@@ -206,21 +203,32 @@ def publish_remote(
     return final
 
 
-def connect(scheduler: str):
-    """A Dask client for ``tcp://HOST:PORT``, with a clear error when Dask is missing."""
+def check_scheduler(scheduler: str) -> None:
+    """Refuse a scheduler address that is not ``tcp://HOST:PORT`` and a machine without Dask,
+    before anything is built."""
+    import importlib.util
+
     if not SCHEDULER.fullmatch(scheduler):
         raise InputError(f"--dask-scheduler must look like tcp://HOST:PORT (got {scheduler!r}).")
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ReportError(
+    if importlib.util.find_spec("distributed") is None:
+        raise MissingToolError(
             "--dask-scheduler needs Dask's distributed scheduler, which is an optional extra: "
-            "pip install 'ipm-analysis[dask]' (or, in a checkout, pip install '.[dask]')."
-        ) from None
+            "pip install 'ipm-analysis[dask]' (or, in a checkout, pip install -e '.[dask]')."
+        )
+
+
+def connect(scheduler: str):
+    """A Dask client for ``tcp://HOST:PORT``, with a clear error when it cannot be reached."""
+    check_scheduler(scheduler)
+    from distributed import Client
+
     try:
         return Client(scheduler, timeout="20s")
     except OSError as exc:
-        raise ReportError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        raise InputError(
+            f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address and "
+            "that the scheduler is running."
+        ) from None
 
 
 def run_distributed(
@@ -237,7 +245,7 @@ def run_distributed(
 
     from ipm_analysis.batch import first_line
     from ipm_analysis.manifest import input_hashes, sha256_file
-    from ipm_analysis.runner import report_inputs
+    from ipm_analysis.runner import read_warnings, report_inputs
 
     client = connect(scheduler) if isinstance(scheduler, str) else scheduler
     done: list[Any] = []
@@ -266,10 +274,16 @@ def run_distributed(
             item = futures[future]
             try:
                 result = future.result()
-                publish_remote(result, item.params_path, Path(output_dir), hashes[item.params_path])
-                outcome = replace(item, status="built", seconds=result.seconds)
+                folder = publish_remote(
+                    result, item.params_path, Path(output_dir), hashes[item.params_path]
+                )
+                warnings = tuple(read_warnings(folder))
+                outcome = replace(item, status="built", seconds=result.seconds, warnings=warnings)
             except Exception as exc:  # the report failed, or its worker died
-                outcome = replace(item, status="failed", message=first_line(exc))
+                bad_input = isinstance(exc, InputError)
+                outcome = replace(
+                    item, status="failed", message=first_line(exc), bad_input=bad_input
+                )
             done.append(outcome)
             on_change(outcome)
     finally:

@@ -1,4 +1,5 @@
-"""The one exception family a user sees: bad input they can fix."""
+"""The exceptions a user sees: problems they can fix (exit 2), a failed report (exit 1), and
+an interrupt (exit 130 or 143)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,17 @@ class ReportError(Exception):
     exit_code = 1
 
 
-class MissingToolError(ReportError):
-    """A program the requested output needs is not installed; the message says how to get it
-    (exit code 1)."""
+class MissingToolError(InputError):
+    """A program the requested output needs is not installed; the message says how to get it.
+    Like bad input, it is the user's to fix and is found before anything is built (exit
+    code 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised like KeyboardInterrupt, so a run stops its kernels and removes
+    what it half-built on the way out (exit code 143, as a shell reports a SIGTERM)."""
+
+    exit_code = 143

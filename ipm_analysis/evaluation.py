@@ -40,6 +40,11 @@ from ipm_analysis.impact import (
 )
 from ipm_analysis.linking import link_urns, touched_urns
 from ipm_analysis.params import ReportParams
+from ipm_analysis.plausibility import (
+    check_roster_in_tables,
+    check_same_la,
+    check_schools_have_figures,
+)
 from ipm_analysis.roster import read_roster
 
 #: National summary rows: 5 = state-funded schools (the DfE's headline), 4 = all schools.
@@ -104,10 +109,14 @@ def read_inputs(
 def evaluate(params: ReportParams) -> Evaluation:
     """Compute every figure of the impact report from its parameters."""
     full_roster, roster, tables = read_inputs(params)
+    check_same_la(tables)
     figures = {year: school_figures(table, params.subject) for year, table in tables.items()}
     links = link_urns(full_roster["urn"], tables)
+    check_roster_in_tables(full_roster, links, tables)
     schools = school_changes(roster, links, figures, params.baseline_year, params.outcome_year)
-    warnings = [
+    warnings = list(full_roster.attrs.get("warnings", []))
+    warnings += check_schools_have_figures(schools, params.roster)
+    warnings += [
         f"URN {row.urn} ({row.school_name or 'no name'}) is in neither the "
         f"{params.baseline_year} nor the {params.outcome_year} performance table; it is listed "
         "as excluded."
@@ -279,12 +288,15 @@ def write_tables(ev: Evaluation, folder: str) -> None:
     """Write ``summary.csv`` and ``schools.csv`` (full precision) into ``folder``."""
     from pathlib import Path
 
+    from ipm_analysis.csv_output import spreadsheet_safe
+
     folder_path = Path(folder)
     folder_path.mkdir(parents=True, exist_ok=True)
     summary_columns = [c for c in ev.summary.columns if c != "suppressed"]
-    ev.summary[summary_columns].to_csv(folder_path / "summary.csv", index=False)
+    summary = spreadsheet_safe(ev.summary[summary_columns])
+    summary.to_csv(folder_path / "summary.csv", index=False)
     columns = [c for c in SCHOOLS_CSV_COLUMNS if c in ev.schools]
-    ev.schools[columns].to_csv(folder_path / "schools.csv", index=False)
+    spreadsheet_safe(ev.schools[columns]).to_csv(folder_path / "schools.csv", index=False)
     (folder_path / "report_info.json").write_text(
         json.dumps(report_info(ev), indent=2), encoding="utf-8"
     )
@@ -308,4 +320,5 @@ def report_info(ev: Evaluation) -> dict[str, str]:
         "schools": f"{int(ev.schools['status'].eq('completed').sum())} of {len(ev.schools)}",
         "headline": headline,
         "synthetic": "yes" if p.synthetic else "no",
+        "warnings": list(ev.warnings),
     }

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ipm_analysis.resources import templates_dir
+
 if TYPE_CHECKING:
     import nbformat
 
-TEMPLATES = Path(__file__).parent / "templates"
 PARAMETER_TAGS = {"parameters", "injected-parameters"}
 _exporter = None  # built once per process: the first export pays the template set-up
 
@@ -22,7 +23,7 @@ def html_exporter():
 
         _exporter = HTMLExporter(
             template_name="ipm",
-            extra_template_basedirs=[str(TEMPLATES)],
+            extra_template_basedirs=[str(templates_dir())],
             exclude_input=True,
             exclude_input_prompt=True,
             exclude_output_prompt=True,

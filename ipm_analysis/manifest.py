@@ -19,52 +19,49 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ipm_analysis.input_files import sha256_file as sha256_file  # re-exported
+
 MANIFEST = "manifest.json"
 FORMAT = 1
 PACKAGE_ROOT = Path(__file__).resolve().parent
+#: The git checkout holding the package; for a wheel it is site-packages (no commit).
 WORKBOOK_ROOT = PACKAGE_ROOT.parent
+#: What a wheel ships besides the modules: pyproject.toml's package-data (a test keeps the two
+#: equal), so an editable checkout and a wheel install hash the same files.
+PACKAGE_DATA = ("templates/**/*", "data/*", "notebooks/*.ipynb")
 #: Distributions whose versions a manifest records (``ipm-analysis`` is the workbook).
 PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "ipm-analysis")
-
-_hash_cache: dict[tuple[str, int, int, int], str] = {}
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (cached per process by path, size, mtime and inode)."""
-    path = Path(path)
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
-    if key not in _hash_cache:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _hash_cache[key] = digest.hexdigest()
-    return _hash_cache[key]
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def code_files(root: Path = PACKAGE_ROOT, notebooks: Path | None = None) -> list[Path]:
-    """The files whose content decides a report's output: the package's Python modules,
-    its templates, and the report notebooks."""
-    files = sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
-    files += sorted(p for p in (root / "templates").rglob("*") if p.is_file())
-    notebooks = notebooks or WORKBOOK_ROOT / "notebooks"
-    if notebooks.is_dir():
-        files += sorted(notebooks.glob("*.ipynb"))
-    return files
+def code_files(root: Path = PACKAGE_ROOT) -> list[Path]:
+    """The files whose content decides a report's output: the package's Python modules and
+    its package data (templates, reference data, report notebooks), exactly the files its
+    wheel holds: no ``__pycache__``, no hidden files (setuptools' globs skip them too)."""
+    found = set(root.rglob("*.py"))
+    for pattern in PACKAGE_DATA:
+        found.update(root.glob(pattern))
+    return sorted(
+        path
+        for path in found
+        if path.is_file()
+        and not any(
+            part == "__pycache__" or part.startswith(".") for part in path.relative_to(root).parts
+        )
+    )
 
 
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """SHA-256 over the workbook's code files (relative names and contents): a code change
-    rebuilds reports even where there is no git checkout."""
+@lru_cache(maxsize=4)
+def code_fingerprint(root: Path = PACKAGE_ROOT) -> str:
+    """SHA-256 over the package's code files (names relative to the package, and contents):
+    a code change rebuilds reports even where there is no git checkout, and an editable
+    checkout and a wheel of the same code agree (a Dask worker checks this)."""
     digest = hashlib.sha256()
-    for path in code_files():
-        name = path.relative_to(WORKBOOK_ROOT).as_posix()
+    for path in code_files(root):
+        name = path.relative_to(root).as_posix()
         digest.update(f"{name}\0{sha256_file(path)}\n".encode())
     return digest.hexdigest()
 

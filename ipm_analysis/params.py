@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ipm_analysis.errors import InputError
+from ipm_analysis.input_files import check_csv_file, check_performance_table_file, same_content
+from ipm_analysis.params_file import (
+    IMPACT,
+    KIND_NAMES,
+    ParamsFile,
+    key_problems,
+    read_params_file,
+)
 from ipm_analysis.subjects import SUBJECTS
+from ipm_analysis.synthetic_inputs import all_synthetic
 
 WEIGHTINGS = ("schools", "pupils")
 
@@ -46,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "notes": [],
 }
 PARAMETER_NAMES: tuple[str, ...] = tuple(DEFAULTS)
+#: ``synthetic`` is a papermill parameter decided from the input files (see load_params);
+#: a params YAML never sets it (``params_file.KEYS[IMPACT]`` is every other name).
 
 
 @dataclass(frozen=True)
@@ -123,35 +132,70 @@ class ReportParams:
 
 
 def load_params(path: str | Path) -> ReportParams:
-    """Read a params YAML and validate it; errors name the file and the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("the params file does not exist.", path=path)
-    try:
-        mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("the params file is not UTF-8 text.", path=path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    """Read a params YAML and validate it, and the files it names; errors name the file,
+    the key and its line.
+
+    Every input file is checked before anything reads it (see :mod:`ipm_analysis.input_files`)
+    and the report is marked synthetic only when all of them are the shipped examples.
+    """
+    params_file = read_params_file(path)
+    if params_file.kind != IMPACT:
         raise InputError(
-            f"the params file is not valid YAML ({getattr(exc, 'problem', exc)}).",
-            path=path,
-            row=mark.line + 1 if mark else None,
-        ) from None
-    if not isinstance(mapping, dict):
-        raise InputError("the params file must be a mapping of names to values.", path=path)
-    return _validate(mapping, path.parent, path)
+            f"this is {KIND_NAMES[params_file.kind]}, not an impact report; "
+            "build it with 'ipm report' (which reads every kind).",
+            path=params_file.path,
+        )
+    params = _validate(
+        params_file.mapping, params_file.folder, params_file.path, key_problems(params_file)
+    )
+    files = check_input_files(params, params_file)
+    return replace(params, synthetic=all_synthetic(files))
 
 
-def _validate(mapping: dict[str, Any], base_dir: Path, source: Path | None) -> ReportParams:
-    problems: list[str] = []
+def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Path]:
+    """Check every file the report reads (see :mod:`ipm_analysis.input_files`); returns them.
+
+    A problem names the file, and which key of which params file named it.
+    """
+
+    def named_by(key: str, check, *args) -> Path:
+        try:
+            return check(*args)
+        except InputError as exc:
+            exc.message += f" (It is named by {params_file.where(key)} in {params_file.path}.)"
+            raise
+
+    files = [named_by("roster", check_csv_file, params.roster, "the roster")]
+    for year in params.years:
+        what = f"the {year} KS2 performance table"
+        named_by("performance", check_csv_file, params.performance[year], what)
+    same = same_content({str(y): params.performance[y] for y in params.years})
+    if same:
+        raise InputError(
+            f"the files given for {same[0]} and {same[1]} have the same content, so every "
+            "change would be 0; give each year its own KS2 performance table.",
+            path=params_file.path,
+            row=params_file.lines.get("performance"),
+            column="performance",
+        )
+    for year in params.years:
+        files.append(
+            named_by("performance", check_performance_table_file, params.performance[year], year)
+        )
+    return files
+
+
+def _validate(
+    mapping: dict[str, Any],
+    base_dir: Path,
+    source: Path | None,
+    key_problems: list[str] | None = None,
+) -> ReportParams:
+    problems: list[str] = list(key_problems or [])
 
     def fail(key: str, message: str) -> None:
         problems.append(f"'{key}' {message}")
 
-    unknown = sorted(set(mapping) - set(DEFAULTS) - {"output_dir"})
-    for key in unknown:
-        fail(key, "is not a known parameter (known: " + ", ".join(PARAMETER_NAMES) + ")")
     values = {k: mapping.get(k, DEFAULTS[k]) for k in DEFAULTS}
     for key, value in list(values.items()):
         if value is REQUIRED or (DEFAULTS[key] is REQUIRED and value in (None, "")):
@@ -192,6 +236,11 @@ def _validate(mapping: dict[str, Any], base_dir: Path, source: Path | None) -> R
     if values["subject"] not in SUBJECTS:
         fail("subject", f"must be one of {', '.join(SUBJECTS)} (got {values['subject']!r})")
     threshold = _number(values["threshold"], "threshold", fail)
+    if not isinstance(values["title"], str | None):
+        fail("title", f"must be text (got {values['title']!r})")
+    for key in ("suppress", "synthetic"):
+        if not isinstance(values[key], bool):
+            fail(key, f"must be true or false, without quotes (got {values[key]!r})")
     if values["weighting"] not in WEIGHTINGS:
         fail("weighting", f"must be one of {', '.join(WEIGHTINGS)}")
     for key in ("seed", "n_resamples", "match_k", "min_n"):
@@ -266,12 +315,10 @@ def _resolve(value: Any, base_dir: Path) -> Path:
 
 
 def _number(value: Any, key: str, fail) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        fail(key, f"must be a number (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(key, f"must be a number such as -2.0 (got {value!r})")
         return math.nan
-    return number
+    return float(value)
 
 
 def _comparators(raw: Any, fail) -> list[Comparator]:

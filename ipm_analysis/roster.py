@@ -1,12 +1,14 @@
 """The project roster: which schools took part, in which cohort, with which package.
 
-One row per school. Header names are case-insensitive; ``urn`` and ``cohort`` are required,
-``school_name``, ``tla``, ``visits`` and ``status`` optional. Withdrawn schools stay listed
-(the report names them) but are excluded from every figure.
+One row per school. Header names are case-insensitive and spaces count as underscores
+(``School Name`` is ``school_name``); ``urn`` and ``cohort`` are required, ``school_name``,
+``tla``, ``visits`` and ``status`` optional, and any other column is ignored with a warning.
+Withdrawn schools stay listed (the report names them) but are excluded from every figure.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ import pandas as pd
 
 from ipm_analysis.csv_files import read_text_csv
 from ipm_analysis.errors import InputError
+from ipm_analysis.params_file import closest
 
 REQUIRED = ("urn", "cohort")
 OPTIONAL = ("school_name", "tla", "visits", "status")
@@ -34,7 +37,10 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     raw = read_text_csv(path, "the roster")
-    raw.columns = [c.lower() for c in raw.columns]
+    raw.columns = [_column_name(c) for c in raw.columns]
+    repeated = raw.columns[raw.columns.duplicated()]
+    if len(repeated):
+        raise InputError(f"the roster has two '{repeated[0]}' columns; keep one.", path=path, row=1)
     for column in REQUIRED:
         if column not in raw.columns:
             raise InputError(
@@ -72,9 +78,32 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         )
     if roster.empty:
         raise InputError("the roster lists no schools.", path=path)
+    roster = roster.reset_index(drop=True)
     roster.attrs["has_tla"] = "tla" in raw.columns
     roster.attrs["path"] = str(path)
-    return roster.reset_index(drop=True)
+    roster.attrs["warnings"] = _unread_columns(raw.columns, path)
+    return roster
+
+
+def _column_name(header: str) -> str:
+    """A header as the roster's columns are named: 'School Name' -> 'school_name'."""
+    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+
+
+def _unread_columns(columns: pd.Index, path: Path) -> list[str]:
+    """A warning for each column the workbook does not read, with the column it may mean."""
+    known = (*REQUIRED, *OPTIONAL)
+    warnings = []
+    for column in columns:
+        if column in known or not column:
+            continue
+        guess = closest(column, known)
+        hint = f" Did you mean '{guess}'?" if guess else ""
+        warnings.append(
+            f"the roster {path.name} has a column '{column}' that the workbook does not read, "
+            f"so it is ignored.{hint} Roster columns: {', '.join(known)}."
+        )
+    return warnings
 
 
 def cohort_labels(roster: pd.DataFrame) -> list[str]:

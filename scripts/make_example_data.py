@@ -1,4 +1,5 @@
-"""Write the project's SYNTHETIC example data (invented schools) deterministically.
+"""Write every SYNTHETIC example file (invented schools and pupils) deterministically, and
+the package's list of their SHA-256 hashes (the only files a report calls synthetic).
 
     python scripts/make_example_data.py [--out examples] [--seed 20170919]
 
@@ -14,7 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ipm_analysis.focus.synthetic import write_example, write_programme_example  # noqa: E402
 from ipm_analysis.synthetic import DEFAULT_SEED, make_example_data, write_tables  # noqa: E402
+from ipm_analysis.synthetic_inputs import REGISTRY, write_registry  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,9 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="examples", help="output directory (default: examples)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    parser.add_argument(
+        "--registry", type=Path, default=REGISTRY, help="where to write the list of hashes"
+    )
     args = parser.parse_args(argv)
-    for path in write_tables(make_example_data(args.seed), args.out):
+    focus = Path(args.out) / "focus"
+    written = write_tables(make_example_data(args.seed), args.out)
+    written += write_example(focus) + write_programme_example(focus)
+    for path in written:
         print(path)
+    print(write_registry(args.out, args.registry))
     return 0
 
 

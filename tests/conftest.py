@@ -222,7 +222,7 @@ def write_example_batch(folder: Path) -> list[Path]:
         "title: 'Made-up project 2017-18: cohorts 1 and 2'\n"
         "roster: roster_a.csv\n"
         "performance: {2017: 2017.csv, 2018: 2018.csv}\n"
-        "baseline_year: 2017\noutcome_year: 2018\nprovisional_years: [2018]\nsynthetic: true\n"
+        "baseline_year: 2017\noutcome_year: 2018\nprovisional_years: [2018]\n"
         "comparators: [{label: Statistical neighbours, values: {2017: -0.7}}]\n"
         "n_resamples: 200\n",
         encoding="utf-8",
@@ -233,7 +233,7 @@ def write_example_batch(folder: Path) -> list[Path]:
         "title: 'Made-up project 2018-19: cohort 3'\n"
         "roster: roster_b.csv\n"
         "performance: {2018: 2018.csv, 2019: 2019.csv}\n"
-        "baseline_year: 2018\noutcome_year: 2019\nsynthetic: true\nn_resamples: 200\n",
+        "baseline_year: 2018\noutcome_year: 2019\nn_resamples: 200\n",
         encoding="utf-8",
     )
     return [a, b]

@@ -19,6 +19,7 @@ from reports_data import write_report, write_tables
 from ipm_analysis import manifest
 from ipm_analysis.batch import plan
 from ipm_analysis.params import load_params
+from ipm_analysis.resources import report_notebook
 
 from conftest import ipm
 
@@ -45,13 +46,14 @@ def batch(tmp_path_factory):
     return root, out, done
 
 
-def test_failing_report_does_not_stop_the_batch_and_exits_1(batch):
+def test_failing_report_does_not_stop_the_batch_and_exits_2_for_bad_data(batch):
     _, out, done = batch
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr  # the only failure is bad data the user can fix
     assert "Traceback" not in done.stdout + done.stderr
     for report_id in ("a", "b"):
         assert (out / report_id / "report.html").is_file()
-    assert not (out / "bad").exists() and (out / "bad.failed" / "report.ipynb").is_file()
+    # bad data: the message names the line and column, so no debugging folder is kept
+    assert not (out / "bad").exists() and not (out / "bad.failed").exists()
     table = done.stdout.split("\nparams", 1)[1]
     rows = {line.split()[0].rsplit("/", 1)[-1]: line for line in table.splitlines()[1:4]}
     assert re.search(r"\bbuilt\s+a \(\d+\.\d s\)", rows["a.yaml"])
@@ -73,7 +75,7 @@ def test_manifest_records_params_hashes_versions_and_code(batch):
         "roster": root / "a_roster.csv",
         "performance 2017": root / "data" / "2017" / "999_ks2final.csv",
         "performance 2018": root / "data" / "2018" / "999_ks2final.csv",
-        "notebook": Path(manifest.WORKBOOK_ROOT) / "notebooks" / "impact_report.ipynb",
+        "notebook": report_notebook("impact_report.ipynb"),
     }
     assert set(record["inputs"]) == set(expected)
     for role, path in expected.items():
@@ -150,4 +152,4 @@ def test_index_lists_each_report_escaped_with_failed_status(batch):
     assert "-0.50 to -0.25 (+0.25, 95% CI -0.50 to +1.00)" in page
     failed_row = next(line for line in page.splitlines() if ">bad<" in line)
     assert "failed: " in failed_row and "&#x27;minus one&#x27; is neither a number" in failed_row
-    assert "bad.failed/report.ipynb" in failed_row
+    assert "bad.failed" not in failed_row  # bad data keeps no notebook to link to

@@ -62,18 +62,19 @@ def test_bad_scheduler_address_is_bad_input(tmp_path):
 
 
 def test_missing_dask_gives_a_clear_error(monkeypatch):
-    import builtins
+
+    import importlib.util
 
     from ipm_analysis.distributed import connect
-    from ipm_analysis.errors import ReportError
+    from ipm_analysis.errors import MissingToolError
 
-    real_import = builtins.__import__
+    real_find_spec = importlib.util.find_spec
 
     def no_dask(name, *args, **kwargs):
         if name.split(".")[0] in ("distributed", "dask"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
+            return None
+        return real_find_spec(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_dask)
-    with pytest.raises(ReportError, match=r"pip install '.*\[dask\]'"):
+    monkeypatch.setattr(importlib.util, "find_spec", no_dask)
+    with pytest.raises(MissingToolError, match=r"pip install '.*\[dask\]'"):
         connect("tcp://127.0.0.1:8786")

@@ -1,4 +1,4 @@
-"""End to end: run notebooks/focus_pupils.ipynb with papermill on the SYNTHETIC example."""
+"""End to end: run the package's focus_pupils.ipynb with papermill on the SYNTHETIC example."""
 
 from pathlib import Path
 
@@ -9,9 +9,10 @@ from traitlets.config import Config
 
 from ipm_analysis.focus.params import load_focus_params
 from ipm_analysis.focus.privacy import scan_outputs
+from ipm_analysis.resources import report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "focus_pupils.ipynb"
+NOTEBOOK = report_notebook("focus_pupils.ipynb")
 PUPIL_COLUMNS = [
     "pupil_id",
     "ks1_aps",

@@ -44,7 +44,7 @@ def test_relative_paths_and_defaults(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "column", "text"),
     [
-        ("colour: red\n", "colour", "unknown key"),
+        ("colour: red\n", "colour", "'colour' (line 7) is not a known parameter"),
         ("subject: science\n", "subject", "not a subject"),
         ("min_n: 0\n", "min_n", "at least 1"),
     ],
@@ -63,7 +63,7 @@ def test_year_rules(tmp_path):
     path.write_text(path.read_text().replace("2022", "2018"))
     with pytest.raises(InputError, match="performance_table"):
         load_focus_params(path)
-    write_csv(tmp_path, "ks2.csv", "RECTYPE\n")
+    write_csv(tmp_path, "ks2.csv", "RECTYPE,LEA,URN,URN_AC,SCHNAME,MATPROG\n5,,,,England,0\n")
     path.write_text(path.read_text() + "performance_table: ks2.csv\n")
     assert load_focus_params(path)["performance_table"] == str(tmp_path / "ks2.csv")
 
@@ -73,4 +73,5 @@ def test_missing_file_named(tmp_path):
     path.write_text(path.read_text().replace("pag.csv", "nope.csv"))
     with pytest.raises(InputError) as err:
         load_focus_params(path)
-    assert err.value.column == "pag_table" and "nope.csv" in err.value.message
+    assert err.value.path.endswith("nope.csv") and "does not exist" in err.value.message
+    assert "named by 'pag_table'" in err.value.message

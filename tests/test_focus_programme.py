@@ -177,7 +177,10 @@ def _programme_params(tmp_path, schools):
         ("schools:\n  Oak School: p.csv\n", "is not a URN"),
         ("schools:\n  '100001': missing.csv\n", "does not exist"),
         ("schools:\n  '100001':\n    october: p.csv\n", "no pupil file is given for the report's"),
-        ("schools:\n  '100001': p.csv\nurn: '100001'\n", "unknown key 'urn'"),
+        (
+            "schools:\n  '100001': p.csv\nurn: '100001'\n",
+            "'urn' \\(line 8\\) belongs to a focus report for one school",
+        ),
     ],
 )
 def test_programme_params_errors(tmp_path, schools, message):

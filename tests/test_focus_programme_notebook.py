@@ -1,4 +1,4 @@
-"""End to end: run notebooks/focus_programme.ipynb (papermill + HTML export) on the SYNTHETIC
+"""End to end: run the package's focus_programme.ipynb (papermill + HTML export) on the SYNTHETIC
 programme example, and prove its outputs hold no pupil id and no pupil-level value."""
 
 import re
@@ -9,11 +9,12 @@ import pytest
 
 from ipm_analysis.focus.params import load_programme_params
 from ipm_analysis.focus.privacy import scan_outputs
+from ipm_analysis.resources import report_notebook
 from ipm_analysis.rounding import fmt
 from ipm_analysis.runner import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "focus_programme.ipynb"
+NOTEBOOK = report_notebook("focus_programme.ipynb")
 PARAMS = ROOT / "params" / "focus_programme_example.yaml"
 
 

@@ -33,7 +33,7 @@ def test_no_chromium_on_path_says_how_to_install(monkeypatch, tmp_path):
     assert "apt-get install chromium" in str(err.value)
 
 
-def test_cli_pdf_without_browser_exits_1_before_building(made_up, tmp_path):
+def test_cli_pdf_without_browser_exits_2_before_building(made_up, tmp_path):
     out = tmp_path / "out"
     for command in ("report", "batch"):
         done = ipm(
@@ -44,7 +44,7 @@ def test_cli_pdf_without_browser_exits_1_before_building(made_up, tmp_path):
             str(out),
             env={"IPM_CHROMIUM": str(tmp_path / "no-such-chromium")},
         )
-        assert done.returncode == 1, command
+        assert done.returncode == 2, command  # the user can fix it: install the browser
         assert "Traceback" not in done.stderr
         assert "apt-get install chromium" in done.stderr, done.stderr
     assert not out.exists() or not any(out.iterdir())

@@ -123,7 +123,7 @@ def test_html_is_self_contained_escaped_and_has_no_code(built):
     assert "PROVISIONAL" in page and "-0.25*" in page
 
 
-def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
+def test_bad_data_found_in_the_kernel_keeps_the_earlier_report_and_leaves_nothing(built):
     folder, out = built
     before = (out / "report.html").read_bytes()
     good = (folder / "2018.csv").read_text(encoding="utf-8-sig")
@@ -137,10 +137,8 @@ def test_failed_run_keeps_the_earlier_report_and_the_failed_notebook(built):
     assert "2018.csv" in message and "line 2" in message and "'MATPROG'" in message
     assert (out / "report.html").read_bytes() == before
     assert not (out / "kernel.log").exists()  # a published report carries no kernel log
-    assert (folder / "out" / "e2e.failed" / "kernel.log").is_file()  # a failed run does
-    failed = folder / "out" / "e2e.failed" / "report.ipynb"
-    assert failed.is_file() and "minus one" in failed.read_text(encoding="utf-8")
-    assert not [p for p in (folder / "out").iterdir() if ".building-" in p.name]
+    # bad input is the user's to fix and the message says where: no debugging folder is kept
+    assert sorted(p.name for p in (folder / "out").iterdir()) == ["e2e"]
 
 
 def test_a_kernel_that_dies_is_reported_with_its_log_and_leaves_nothing_running(built, monkeypatch):
@@ -199,7 +197,8 @@ def test_cli_unknown_urn_is_a_warning_not_a_crash(made_up):
         handle.write("123456,2,Nowhere,no,3,\n")
     done = ipm("validate", str(made_up["params"]))
     assert done.returncode == 0, done.stderr
-    assert "warning: URN 123456 (Nowhere) is in neither the 2017 nor the 2018" in done.stdout
+    assert "warning: URN 123456 (Nowhere) is in neither the 2017 nor the 2018" in done.stderr
+    assert "OK (impact report)" in done.stdout
 
 
 def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):

@@ -13,19 +13,24 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
 from ipm_analysis.focus.sigma import packaged_sigma
 from ipm_analysis.focus.termly import DEFAULT_MIN_N, window_id
+from ipm_analysis.input_files import check_csv_file, check_performance_table_file
+from ipm_analysis.params_file import (
+    FOCUS,
+    FOCUS_PROGRAMME,
+    KEYS,
+    KIND_NAMES,
+    key_problems,
+    read_params_file,
+)
 
 #: KS2 years whose KS1 was assessed in levels (the packaged KS1 points).
 SUPPORTED_YEARS = (2016, 2017, 2018, 2019)
 REQUIRED = ("report_id", "title", "pupils", "pag_table", "ks2_year", "window")
-OPTIONAL = ("subject", "urn", "min_n", "performance_table")
 PROGRAMME_REQUIRED = ("report_id", "title", "schools", "pag_table", "ks2_year", "window")
-PROGRAMME_OPTIONAL = ("subject", "min_n", "performance_table")
 _REPORT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _URN = re.compile(r"^[0-9]{5,7}$")
 
@@ -36,7 +41,7 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
     Paths come back absolute; ``window`` canonical; ``urn`` a string or None. Raises
     :class:`InputError` naming the file and key for anything missing, unknown or invalid.
     """
-    path, data = _read(path, REQUIRED, OPTIONAL)
+    path, data = _read(path, FOCUS, REQUIRED)
     common = _common(path, data)
     urn = data.get("urn")
     return {
@@ -51,7 +56,7 @@ def load_focus_params(path: str | Path) -> dict[str, Any]:
 def load_programme_params(path: str | Path) -> dict[str, Any]:
     """Read a programme params file: as :func:`load_focus_params` with ``schools`` (a mapping
     URN -> pupil file, or URN -> window -> file) in place of ``pupils`` and ``urn``."""
-    path, data = _read(path, PROGRAMME_REQUIRED, PROGRAMME_OPTIONAL)
+    path, data = _read(path, FOCUS_PROGRAMME, PROGRAMME_REQUIRED)
     common = _common(path, data)
     schools = data["schools"]
     if not isinstance(schools, dict) or not schools:
@@ -77,30 +82,32 @@ def load_programme_params(path: str | Path) -> dict[str, Any]:
     }
 
 
-def _read(
-    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...]
-) -> tuple[Path, dict[str, Any]]:
-    """The params mapping, with required keys present and no unknown keys."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("the params file does not exist.", path=path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"the params file is not valid YAML: {exc}", path=path) from None
-    if not isinstance(data, dict):
-        raise InputError("the params file should be a mapping of keys to values.", path=path)
+def _read(path: str | Path, kind: str, required: tuple[str, ...]) -> tuple[Path, dict[str, Any]]:
+    """The params mapping of a ``kind`` file, with required keys present and no unknown
+    keys (one line per unknown key, with the closest known one)."""
+    params_file = read_params_file(path)
+    path = params_file.path
+    if params_file.kind != kind:
+        raise InputError(
+            f"this is {KIND_NAMES[params_file.kind]}, not {KIND_NAMES[kind]}; build it with "
+            "'ipm report' (which reads every kind).",
+            path=path,
+        )
+    problems = key_problems(params_file)
+    if problems:
+        unknown = next(k for k in params_file.mapping if k not in KEYS[kind])
+        raise InputError(
+            "the report parameters have problems: " + "; ".join(problems) + ".",
+            path=path,
+            column=unknown,
+        )
+    data = params_file.mapping
     missing = [k for k in required if data.get(k) in (None, "")]
     if missing:
-        raise InputError("missing " + ", ".join(missing) + ".", path=path, column=missing[0])
-    unknown = [k for k in data if k not in required + optional]
-    if unknown:
         raise InputError(
-            f"unknown key '{unknown[0]}'; these params take: "
-            + ", ".join(required + optional)
-            + ".",
+            "missing " + ", ".join(missing) + " (copy params/focus_example.yaml for a start).",
             path=path,
-            column=unknown[0],
+            column=missing[0],
         )
     return path, data
 
@@ -138,6 +145,7 @@ def _common(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     performance_table = data.get("performance_table")
     if performance_table is not None:
         performance_table = _file(base, performance_table, path, "performance_table")
+        _named_by(path, "performance_table", check_performance_table_file, performance_table, year)
     elif packaged_sigma(year, subject) is None:
         raise bad(
             "performance_table",
@@ -174,11 +182,21 @@ def _pupil_files(path: Path, value: object, window: str, key: str) -> str | dict
 
 
 def _file(base: Path, value: object, params_path: Path, key: str) -> str:
+    """The absolute path of a CSV the params name, checked (see ipm_analysis.input_files)."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{value}' should be a file path.", path=params_path, column=key)
-    resolved = (base / value).resolve()
-    if not resolved.is_file():
-        raise InputError(
-            f"'{value}' does not exist (looked for {resolved}).", path=params_path, column=key
-        )
+    resolved = (base / Path(value).expanduser()).resolve()
+    what = "the PAG table" if key == "pag_table" else "the pupil file"
+    if key == "performance_table":
+        what = "the KS2 performance table"
+    _named_by(params_path, key, check_csv_file, resolved, what)
     return str(resolved)
+
+
+def _named_by(params_path: Path, key: str, check, *args) -> None:
+    """Run a file check; a problem also says which key of which params file named the file."""
+    try:
+        check(*args)
+    except InputError as exc:
+        exc.message += f" (It is named by '{key}' in {params_path}.)"
+        raise

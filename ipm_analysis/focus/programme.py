@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.charts.style import Chart
+from ipm_analysis.csv_output import spreadsheet_safe
 from ipm_analysis.focus import charts
 from ipm_analysis.focus.prior_attainment import load_pag_table
 from ipm_analysis.focus.pupils import read_pupils
@@ -151,8 +152,8 @@ def write_outputs(report: ProgrammeReport, output_dir: str | Path, title: str = 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "schools.csv", folder / "programme.csv"]
-    published_schools(report).to_csv(written[0], index=False)
-    published_summary(report).to_csv(written[1], index=False)
+    spreadsheet_safe(published_schools(report)).to_csv(written[0], index=False)
+    spreadsheet_safe(published_summary(report)).to_csv(written[1], index=False)
     chart = programme_chart(report)
     written.append(chart.save(folder))
     chart.close()

@@ -2,13 +2,15 @@
 
 One file per school per window, or one file with ``urn`` and ``window`` columns. Only known
 columns are accepted, so nothing but the pseudonymous ``pupil_id`` can identify a pupil;
-a column that looks like a name (or a UPN) is refused with the reason.
+a column that looks like a name (or a UPN) is refused with the reason, and so is a pupil_id
+that could be a name (the rule is :func:`pupil_id_problem`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +40,56 @@ _NAME_WORDS = re.compile(
     r"familyname|middlename|preferredname|legalname|initials|upn|dob|dateofbirth|postcode|"
     r"address)($|_)"
 )
-_NAME_VALUE = re.compile(r"^[A-Z][a-z]+([ '\-][A-Z][a-z]+)+$")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")  # letters only (any alphabet), no digits or '_'
+_NAME_JOIN = re.compile(r"[\s._']+")  # what joins a first name, initial or surname
+_UPN = re.compile(r"[A-Za-z][0-9]{11}[0-9A-Za-z]")
 _TRUE = {"1", "y", "yes", "true"}
 _FALSE = {"0", "n", "no", "false", ""}
+
+
+def pupil_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a pupil id (the message for the user), or None when it can.
+
+    Pupil ids must be pseudonymous codes, so an id that could be a name (or a UPN) is refused:
+
+    - no digit at all: ``Oliver``, ``OLIVER SMITH``, ``Smith, J``, ``oliver.smith``;
+    - a comma: ``Smith, J 3``;
+    - two runs of letters, one of them 2+ letters long, joined by spaces, ``.``, ``_`` or an
+      apostrophe: ``Oliver Smith2``, ``oliver.smith2``, ``O.Smith1``, ``smith_j4``, ``O'Neil1``;
+    - two runs of 2+ letters joined by ``-`` where either has a lower-case letter:
+      ``Smith-Jones1`` (but upper-case code prefixes such as ``UPN-AB12`` are fine);
+    - a UPN (a letter, 11 digits, then a digit or letter): a national identifier, not a code.
+
+    Codes such as ``P017``, ``2019-06-001``, ``Y6-12``, ``A1B2``, ``UPN-000123``, ``X12``,
+    ``p17``, ``ab12cd`` and ``SYN-P01`` are accepted. ``value`` is the stripped cell text.
+    """
+    fix = "pupil ids must be pseudonymous codes that contain a digit, such as P017; "
+    if _UPN.fullmatch(value):
+        return (
+            f"'{value}' looks like a UPN, which identifies a pupil nationally: {fix}"
+            "replace UPNs with the school's own codes before sharing the file."
+        )
+    reason = None
+    if not re.search(r"[0-9]", value):
+        reason = "it has no digit"
+    elif "," in value:
+        reason = "it has a comma"
+    else:
+        for first, second in pairwise(_LETTER_RUN.finditer(value)):
+            gap = value[first.end() : second.start()]
+            words = (first.group(), second.group())
+            if _NAME_JOIN.fullmatch(gap) and max(map(len, words)) >= 2:
+                reason = f"it joins the words '{words[0]}' and '{words[1]}' with '{gap}'"
+                break
+            if gap == "-" and min(map(len, words)) >= 2 and any(w != w.upper() for w in words):
+                reason = f"it joins the words '{words[0]}' and '{words[1]}' with '-'"
+                break
+    if reason is None:
+        return None
+    return (
+        f"'{value}' looks like a name ({reason}): {fix}"
+        "replace names with codes before sharing the file."
+    )
 
 
 def _key(column: str) -> str:
@@ -236,14 +285,9 @@ def _check_ids(raw: pd.DataFrame, windows: list[str], path: Path) -> None:
         line = int(raw["line"].iloc[pos])
         if value == "":
             raise InputError("pupil_id is blank.", path=path, row=line, column="pupil_id")
-        if _NAME_VALUE.match(value):
-            raise InputError(
-                f"pupil_id '{value}' looks like a name; use a pseudonymous code (such as "
-                "P017) so reports never show who a pupil is.",
-                path=path,
-                row=line,
-                column="pupil_id",
-            )
+        problem = pupil_id_problem(value)
+        if problem:
+            raise InputError(problem, path=path, row=line, column="pupil_id")
     keyed = pd.Series(list(zip(ids, windows, strict=True)))
     dup = keyed.duplicated()
     if dup.any():

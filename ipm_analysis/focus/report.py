@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.charts.style import Chart
+from ipm_analysis.csv_output import spreadsheet_safe
 from ipm_analysis.errors import InputError
 from ipm_analysis.focus import charts
 from ipm_analysis.focus.prior_attainment import PagTable, load_pag_table
@@ -189,7 +190,7 @@ def write_outputs(report: FocusReport, output_dir: str | Path, title: str = "") 
     }
     written = []
     for name, frame in files.items():
-        frame.to_csv(folder / name, index=False)
+        spreadsheet_safe(frame).to_csv(folder / name, index=False)
         written.append(folder / name)
     chart = termly_chart(report)
     written.append(chart.save(folder))
