@@ -36,3 +36,12 @@ def read_text_csv(path: str | Path, what: str) -> pd.DataFrame:
         raise InputError(f"{what} could not be read as CSV: {exc}", path=path) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     return raw
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``-0.37``, ``1e3``, ``2``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

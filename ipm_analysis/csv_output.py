@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ipm_analysis.csv_files import is_number
+
 #: A text cell starting with one of these is run by spreadsheets (or hides a formula).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -19,11 +21,12 @@ def safe_cell(value: object) -> object:
     """``value`` with ``'`` in front when it is text a spreadsheet would run as a formula.
 
     Text starting with ``+`` or ``-`` that parses as a float (``-0.37``, ``+1.2``, ``-1e-3``)
-    is a number and is returned unchanged; anything that is not text is returned unchanged.
+    is a number and is returned unchanged, and so is a dash alone (the focus CSVs' "no
+    figure", which no spreadsheet runs); anything that is not text is returned unchanged.
     """
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS) or value == "-":
         return value
-    if value[0] in "+-" and _is_number(value):
+    if value[0] in "+-" and is_number(value):
         return value
     return "'" + value
 
@@ -46,11 +49,3 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     if any(new is not old for new, old in zip(names, out.columns, strict=True)):
         out.columns = names
     return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.csv_files import read_text_csv
+from ipm_analysis.csv_files import is_number, read_text_csv
 from ipm_analysis.errors import InputError
 from ipm_analysis.params_file import closest
 
@@ -109,15 +109,7 @@ def _unread_columns(columns: pd.Index, path: Path) -> list[str]:
 def cohort_labels(roster: pd.DataFrame) -> list[str]:
     """Cohort labels in natural order (numbers numerically, then text)."""
     labels = roster["cohort"].drop_duplicates().tolist()
-    return sorted(labels, key=lambda s: (0, float(s), "") if _is_number(s) else (1, 0.0, s))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    return sorted(labels, key=lambda s: (0, float(s), "") if is_number(s) else (1, 0.0, s))
 
 
 def _first_bad(

@@ -22,7 +22,8 @@ from focus_fixtures import write_csv, write_pag
         ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
         ("+44 school", "'+44 school"),
         ("@SUM(A1)", "'@SUM(A1)"),
-        ("-", "'-"),
+        ("-", "-"),
+        ("- 1", "'- 1"),
         ("+", "'+"),
         ("-2+3", "'-2+3"),
         ("=1", "'=1"),
@@ -66,9 +67,9 @@ def test_spreadsheet_safe_touches_only_text_and_returns_a_copy():
     assert list(safe.columns) == list(frame.columns)
     assert safe["name"].tolist()[:2] == ["'=cmd", "-0.37"] and safe["name"].iloc[4] == "ok"
     assert safe["name"].isna().tolist() == [False, False, True, True, False]
-    assert safe["mixed"].tolist() == ["'=cmd", None, -0.37, "'-", 2]
+    assert safe["mixed"].tolist() == ["'=cmd", None, -0.37, "-", 2]
     assert safe["label"].dtype == frame["label"].dtype
-    assert safe["label"].tolist() == ["'@SUM(A1)", "+1.2", pd.NA, "'+44 x", "'-"]
+    assert safe["label"].tolist() == ["'@SUM(A1)", "+1.2", pd.NA, "'+44 x", "-"]
     assert safe["group"].tolist() == ["'=a", "b", "b", "'=a", "b"]
     pd.testing.assert_series_equal(safe["figure"], frame["figure"])
     pd.testing.assert_series_equal(safe["count"], frame["count"])
@@ -107,7 +108,7 @@ def test_write_tables_neutralises_roster_names_and_keeps_figures(made_up, tmp_pa
     assert schools["100001"]["school_name"] == '\'=HYPERLINK("http://x","y")'
     assert schools["100002"]["school_name"] == "'+44 school"
     assert schools["100003"]["school_name"] == "'@SUM(A1)"
-    assert schools["100004"]["school_name"] == "'-"
+    assert schools["100004"]["school_name"] == "-"
     assert schools["100005"]["school_name"] == "-0.37"  # a number: written as it is
     assert schools["100006"]["school_name"] == "Zeta"
     # every figure is written as before: negative progress keeps its minus sign

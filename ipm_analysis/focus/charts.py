@@ -31,7 +31,9 @@ def _x(windows: pd.Series) -> list[int]:
 
 
 def _synthetic(notes: tuple[str, ...]) -> str:
-    return " SYNTHETIC example data." if any("SYNTHETIC" in n for n in notes) else ""
+    """What the PAG table's own note says of it (the shipped example's is SYNTHETIC); it
+    speaks of that table only, not of the pupils."""
+    return " The PAG table is marked SYNTHETIC." if any("SYNTHETIC" in n for n in notes) else ""
 
 
 def termly_chart(termly: pd.DataFrame, *, subject: str, notes: tuple[str, ...] = ()) -> Chart:

@@ -14,16 +14,11 @@ from ipm_analysis.focus.termly import WINDOWS
 def validate_focus_params(path: str | Path, kind: str) -> str:
     """Read and score a focus params file's inputs (``kind`` ``focus`` or
     ``focus_programme``); returns one sentence saying what was found."""
+    shared = ("pag_table", "ks2_year", "window", "subject", "performance_table")
     if kind == "focus":
         p = load_focus_params(path)
         report = build_focus_report(
-            pupils=p["pupils"],
-            pag_table=p["pag_table"],
-            ks2_year=p["ks2_year"],
-            window=p["window"],
-            subject=p["subject"],
-            urn=p["urn"],
-            performance_table=p["performance_table"],
+            pupils=p["pupils"], urn=p["urn"], **{key: p[key] for key in shared}
         )
         focus = int(report.pupils["focus"].sum())
         return (
@@ -32,13 +27,7 @@ def validate_focus_params(path: str | Path, kind: str) -> str:
         )
     p = load_programme_params(path)
     programme = build_programme_report(
-        schools=p["schools"],
-        pag_table=p["pag_table"],
-        ks2_year=p["ks2_year"],
-        window=p["window"],
-        subject=p["subject"],
-        performance_table=p["performance_table"],
-        min_n=p["min_n"],
+        schools=p["schools"], min_n=p["min_n"], **{key: p[key] for key in shared}
     )
     n = programme.schools["urn"].nunique()
     return f"{n} schools scored up to {WINDOWS[programme.window]}."
