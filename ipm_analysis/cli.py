@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PARAMS",
         help="params files or folders (default: params/)",
     )
-    batch.add_argument("--jobs", type=int, default=None, help="parallel reports (default: CPUs)")
+    batch.add_argument(
+        "--jobs", type=_positive, default=None, help="parallel reports (default: CPUs)"
+    )
     _output_options(batch)
     batch.add_argument(
         "--dask-scheduler",
@@ -76,6 +78,17 @@ def _output_options(command: argparse.ArgumentParser) -> None:
         help="impact reports: show figures from fewer than min_n schools and keep them in "
         "summary.csv (default: shown as c and blanked)",
     )
+
+
+def _positive(text: str) -> int:
+    """A whole number of 1 or more (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

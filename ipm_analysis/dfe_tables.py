@@ -105,8 +105,9 @@ def read_performance_table(
             row=1,
         )
     wanted = list(dict.fromkeys([*IDENTITY_COLUMNS, *CONTEXT_COLUMNS, *(columns or ())]))
+    needed = set(columns or ())
     for col in wanted:
-        if col not in header and col not in CONTEXT_COLUMNS:
+        if col not in header and (col in needed or col not in CONTEXT_COLUMNS):
             raise InputError(
                 f"the KS2 performance table has no '{col}' column, needed for this report.",
                 path=path,

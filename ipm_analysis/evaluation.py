@@ -99,6 +99,8 @@ def read_inputs(
         roster = roster[roster["cohort"].isin(params.cohorts)].reset_index(drop=True)
         roster.attrs["has_tla"] = has_tla
     columns = subject(params.subject).columns
+    if params.weighting == "pupils":  # each school weighted by TELIG x coverage
+        columns = (*columns, "TELIG")
     tables = {
         year: read_performance_table(params.performance[year], year, columns)
         for year in params.years

@@ -68,6 +68,11 @@ def check_csv_file(path: str | Path, what: str) -> Path:
             f"{what} is UTF-16 text (Excel's 'Unicode Text'), not a CSV file; {_SAVE_AS_CSV}.",
             path=path,
         )
+    if head.startswith(b"\x1f\x8b"):
+        raise InputError(
+            f"{what} is compressed (gzip); decompress it (e.g. gunzip) and name the .csv file.",
+            path=path,
+        )
     if b"\x00" in head:
         raise InputError(f"{what} is not a text file (it holds binary data).", path=path)
     text = _decode(head, path, what, partial=len(head) == _HEAD_BYTES)
@@ -135,6 +140,8 @@ def check_performance_table_file(path: str | Path, year: int) -> Path:
             row=1,
         )
     last_line, last = _last_record(path, header)
+    if not last:
+        raise InputError("the table has a header but no rows; download it again.", path=path, row=1)
     if last and last[0].strip().lstrip("\ufeff") not in SUMMARY_RECTYPES:
         raise InputError(
             "the file looks truncated: it stops at a school's row instead of ending with the "
@@ -230,8 +237,9 @@ def check_output_dir(path: str | Path) -> Path:
     return path
 
 
-def nearby_hint(path: Path) -> str:
-    """' Did you mean x?' when the folder holds a file with a similar name."""
+def nearby_hint(path: Path, *, relative: bool = True) -> str:
+    """' Did you mean x?' when the folder holds a file with a similar name (else, when
+    ``relative``, a reminder of where relative paths are read from)."""
     folder = path.parent
     if not folder.is_dir():
         return f" Its folder {folder} does not exist either."
@@ -242,4 +250,4 @@ def nearby_hint(path: Path) -> str:
     found = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
     if found:
         return f" Did you mean {folder / found[0]}?"
-    return " Relative paths are read from the params file's folder."
+    return " Relative paths are read from the params file's folder." if relative else ""

@@ -20,6 +20,7 @@ from ipm_analysis.params_file import (
     KIND_NAMES,
     ParamsFile,
     key_problems,
+    problems_sentence,
     read_params_file,
 )
 from ipm_analysis.subjects import SUBJECTS
@@ -257,6 +258,10 @@ def _validate(
         else:
             cohorts = [_label(c) for c in cohorts]
     comparators = _comparators(values["comparators"], fail)
+    for key in ("provisional_years", "notes", "comparators"):
+        if values[key] is not None and not isinstance(values[key], list):
+            fail(key, f"must be a list, such as [{values[key]!r}] (got {values[key]!r})")
+            values[key] = []
     provisional: list[int] = []
     for y in values["provisional_years"] or []:
         try:
@@ -269,9 +274,7 @@ def _validate(
 
     if problems:
         where = f"file {source}: " if source else ""
-        raise InputError(
-            where + "the report parameters have problems: " + "; ".join(problems) + "."
-        )
+        raise InputError(where + problems_sentence(problems))
     return ReportParams(
         report_id=report_id,
         title=str(values["title"]),

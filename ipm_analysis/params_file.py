@@ -137,7 +137,9 @@ def read_params_file(path: str | Path) -> ParamsFile:
             path=path,
         )
     if not path.is_file():
-        raise InputError("the params file does not exist." + nearby_hint(path), path=path)
+        raise InputError(
+            "the params file does not exist." + nearby_hint(path, relative=False), path=path
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -155,18 +157,14 @@ def read_params_file(path: str | Path) -> ParamsFile:
         at = f" at column {mark.column + 1}" if mark else ""
         began = getattr(exc, "context_mark", None)
         if began is not None and mark is not None and began.line != mark.line:
-            context = (
-                str(getattr(exc, "context", "") or "")
-                .removeprefix("while parsing ")
-                .removeprefix("a ")
-            )
-            problem += f"; the {context or 'value'} began on line {began.line + 1}"
+            problem += f"; it began on line {began.line + 1}"
         raise InputError(
-            f"the params file is not valid YAML{at} ({problem}); check the indentation and "
-            "that each line reads 'name: value'.",
+            f"the params file is not valid YAML{at} ({problem}); {_yaml_hint(problem)}",
             path=path,
             row=mark.line + 1 if mark else None,
         ) from None
+    if isinstance(node, yaml.MappingNode):
+        _refuse_repeated_keys(node, path)
     if not isinstance(mapping, dict) or not mapping:
         raise InputError(
             "the params file must be a mapping of names to values, such as 'report_id: x' "
@@ -178,6 +176,42 @@ def read_params_file(path: str | Path) -> ParamsFile:
         lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
     mapping = {str(k): v for k, v in mapping.items()}
     return ParamsFile(path.resolve(), mapping, kind_of_mapping(mapping), lines)
+
+
+def problems_sentence(problems: list[str]) -> str:
+    """Every problem of a params file in one sentence (one paragraph for the user)."""
+    text = "; ".join(p.rstrip(".") for p in problems)
+    return f"the report parameters have problems: {text}" + ("" if text.endswith("?") else ".")
+
+
+def _yaml_hint(problem: str) -> str:
+    """What to do about a YAML mistake, in the words of the commonest causes."""
+    if "escape" in problem:
+        return (
+            "a Windows path in double quotes reads \\ as an escape: put it in single quotes "
+            "('C:\\data\\roster.csv') or use forward slashes."
+        )
+    if "mapping values are not allowed" in problem:
+        return "a value holding ': ' (such as a title) must be in quotes: title: 'IPM: 2018'."
+    return "check the indentation and that each line reads 'name: value'."
+
+
+def _refuse_repeated_keys(node, path: Path) -> None:
+    """A key given twice in one mapping: YAML keeps the last silently, so refuse it."""
+    import yaml
+
+    seen: dict[str, int] = {}
+    for key, value in node.value:
+        name, line = str(key.value), key.start_mark.line + 1
+        if name in seen:
+            raise InputError(
+                f"'{name}' is given twice (also on line {seen[name]}); keep one.",
+                path=path,
+                row=line,
+            )
+        seen[name] = line
+        if isinstance(value, yaml.MappingNode):
+            _refuse_repeated_keys(value, path)
 
 
 def key_problems(params: ParamsFile) -> list[str]:

@@ -41,6 +41,13 @@ def read_roster(path: str | Path) -> pd.DataFrame:
     repeated = raw.columns[raw.columns.duplicated()]
     if len(repeated):
         raise InputError(f"the roster has two '{repeated[0]}' columns; keep one.", path=path, row=1)
+    if {"rectype", "urn", "schname"} <= set(raw.columns):
+        raise InputError(
+            "this is a DfE KS2 performance table, not a roster; the roster is your own CSV "
+            "with a row per project school (columns urn, cohort, ...).",
+            path=path,
+            row=1,
+        )
     for column in REQUIRED:
         if column not in raw.columns:
             raise InputError(
@@ -52,6 +59,8 @@ def read_roster(path: str | Path) -> pd.DataFrame:
             )
     raw = raw.apply(lambda col: col.str.strip())
     lines = pd.Series(np.arange(2, len(raw) + 2), index=raw.index)
+    raw = raw[raw.ne("").any(axis=1)]  # rows of empty cells, as spreadsheets export them
+    lines = lines[raw.index]
     roster = pd.DataFrame(
         {
             "urn": _urns(raw["urn"], path, lines),

@@ -284,3 +284,84 @@ def test_an_unknown_command_or_flag_is_a_usage_message(real):
         done = ipm(*args)
         assert done.returncode == 2 and "usage: ipm" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+# --- found by a review with inputs the team had not seen --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (
+            "subject: maths\nsubject: reading\n",
+            "line 11: 'subject' is given twice (also on line 10)",
+        ),
+        ("provisional_years: 2018\n", "'provisional_years' must be a list, such as [2018]"),
+        ("notes: one sentence\n", "'notes' must be a list"),
+    ],
+)
+def test_repeated_keys_and_single_values_where_lists_belong(real, extra, says):
+    refused(ipm("validate", str(real(extra=extra))), "params.yaml", says)
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("title: IPM: Hampshire", "must be in quotes: title: 'IPM: 2018'"),
+        ('roster: "C:\\Users\\me\\roster.csv"', "put it in single quotes"),
+    ],
+)
+def test_yaml_mistakes_get_the_advice_that_fits(real, line, says):
+    params = real()
+    key = line.split(":")[0]
+    lines = [line if row.startswith(f"{key}:") else row for row in params.read_text().splitlines()]
+    params.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused(ipm("validate", str(params)), "params.yaml, line", says)
+
+
+def test_pupil_weighting_needs_the_telig_column(real):
+    without = real.folder / "2018_no_telig.csv"
+    lines = real.files[2018].read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    drop = header.index("TELIG")
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    kept = [[c for i, c in enumerate(r) if i != drop] for r in rows]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(kept)
+    without.write_text(buffer.getvalue(), encoding="utf-8")
+    params = real(performance={2017: real.files[2017], 2018: without}, extra="weighting: pupils\n")
+    refused(ipm("validate", str(params)), "2018_no_telig.csv", "'TELIG'")
+
+
+def test_a_header_only_or_compressed_table_stops_before_a_kernel(real):
+    import gzip
+
+    header_only = real.folder / "header_only.csv"
+    header_only.write_text(
+        real.files[2018].read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8"
+    )
+    zipped = real.folder / "850_ks2final.csv.gz"
+    zipped.write_bytes(gzip.compress(real.files[2018].read_bytes()))
+    out = real.folder / "out"
+    for table, says in ((header_only, "a header but no rows"), (zipped, "compressed (gzip)")):
+        params = real(performance={2017: real.files[2017], 2018: table})
+        refused(ipm("validate", str(params)), table.name, says)
+        refused(ipm("report", str(params), "--output-dir", str(out)), table.name, says)
+    assert not out.exists() or not any(out.iterdir())  # no kernel ran: nothing kept
+
+
+def test_roster_oddities_from_spreadsheets(real):
+    rows = "".join(f"{u},1\n" for u in HAMPSHIRE)
+    done = ipm("validate", str(real(roster="urn,cohort\n" + rows + ",\n,\n")))
+    assert done.returncode == 0 and not done.stderr, done.stderr  # Excel's empty rows
+    params = real(roster=real.files[2017].read_text(encoding="utf-8-sig"))
+    refused(ipm("validate", str(params)), "a DfE KS2 performance table, not a roster")
+
+
+def test_jobs_must_be_one_or_more(real):
+    done = ipm("batch", str(real()), "--jobs", "0")
+    assert done.returncode == 2 and "--jobs: must be 1 or more, not 0" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -86,7 +86,7 @@ def test_bad_input_exits_2_before_a_kernel_with_one_paragraph(tmp_path, command,
     done = run(command, params, None if command == "validate" else out)
     named = {
         "missing input file": MISSING_FILE[kind][1],
-        "bad YAML": "flow sequence began on line 2",
+        "bad YAML": "it began on line 2",
         "unknown key": "'colour' (line ",
     }[case]
     assert_one_paragraph_naming(done, named)

@@ -24,6 +24,7 @@ from ipm_analysis.params_file import (
     KEYS,
     KIND_NAMES,
     key_problems,
+    problems_sentence,
     read_params_file,
 )
 
@@ -97,7 +98,7 @@ def _read(path: str | Path, kind: str, required: tuple[str, ...]) -> tuple[Path,
     if problems:
         unknown = next(k for k in params_file.mapping if k not in KEYS[kind])
         raise InputError(
-            "the report parameters have problems: " + "; ".join(problems) + ".",
+            problems_sentence(problems),
             path=path,
             column=unknown,
         )
@@ -171,9 +172,10 @@ def _pupil_files(path: Path, value: object, window: str, key: str) -> str | dict
     resolved: dict[str, str] = {}
     for name, file in value.items():
         try:
-            resolved[window_id(name)] = _file(path.parent, file, path, key)
+            window_name = window_id(name)
         except InputError as exc:
             raise InputError(exc.message, path=path, column=key) from None
+        resolved[window_name] = _file(path.parent, file, path, key)
     if window not in resolved:
         raise InputError(
             f"no pupil file is given for the report's window '{window}'.", path=path, column=key
