@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.comparison import comparison_summary
-from ipm_analysis.uncertainty import bootstrap_change_ci
+from ipm_analysis.impact.comparison import comparison_summary
+from ipm_analysis.impact.uncertainty import bootstrap_change_ci
 
 TARGET_SECONDS = 1.0
 N_RESAMPLES = 10_000

@@ -116,11 +116,11 @@ def write_made_up_reports(folder: Path, n_reports: int) -> Path:
 def impact_for_las(tables: dict[int, Path], n_las: int, per_la: int) -> tuple[float, int]:
     """Seconds for link_urns, school_changes, group_membership and impact_summary over
     ``n_las`` rosters of ``per_la`` schools (tables read and parsed once per year, first)."""
-    from ipm_analysis.dfe_tables import read_performance_table, school_figures
-    from ipm_analysis.groups import group_membership
-    from ipm_analysis.impact import impact_summary, school_changes
-    from ipm_analysis.linking import link_urns
-    from ipm_analysis.subjects import subject
+    from ipm_analysis.impact.groups import group_membership
+    from ipm_analysis.impact.summary import impact_summary, school_changes
+    from ipm_analysis.inputs.dfe_tables import read_performance_table, school_figures
+    from ipm_analysis.inputs.linking import link_urns
+    from ipm_analysis.inputs.subjects import subject
 
     columns = subject("maths").columns
     loaded = {y: read_performance_table(p, y, columns) for y, p in tables.items()}

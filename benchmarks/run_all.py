@@ -106,8 +106,12 @@ def bench_read(tables: dict[int, Path]) -> bool:
     """read_performance_table against plain read_csv of the same columns (fastest engine)."""
     import pandas as pd
 
-    from ipm_analysis.dfe_tables import CONTEXT_COLUMNS, IDENTITY_COLUMNS, read_performance_table
-    from ipm_analysis.subjects import subject
+    from ipm_analysis.inputs.dfe_tables import (
+        CONTEXT_COLUMNS,
+        IDENTITY_COLUMNS,
+        read_performance_table,
+    )
+    from ipm_analysis.inputs.subjects import subject
 
     path = tables[2017]
     columns = subject("maths").columns

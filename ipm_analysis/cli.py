@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ipm_analysis.errors import InputError, ReportError, Terminated
+from ipm_analysis.core.errors import InputError, ReportError, Terminated
 
 EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT)
 
@@ -132,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
         return _report(args)
     if args.command == "validate":
         return _validate(args.params)
-    from ipm_analysis.batch import run_batch
+    from ipm_analysis.pipeline.batch import run_batch
 
     return run_batch(
         args.params or [Path("params")],
@@ -148,9 +148,9 @@ def _run(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     """Check every params file and input first (exit 2 before any kernel starts), then build
     each report in turn."""
-    from ipm_analysis.batch import find_params, plan
-    from ipm_analysis.input_files import check_output_dir
-    from ipm_analysis.runner import run_report
+    from ipm_analysis.inputs.files import check_output_dir
+    from ipm_analysis.pipeline.batch import find_params, plan
+    from ipm_analysis.pipeline.runner import run_report
 
     for path in args.params:
         if path.is_dir():
@@ -162,7 +162,7 @@ def _report(args: argparse.Namespace) -> int:
     params_files = find_params(args.params)
     output_dir = check_output_dir(args.output_dir)
     if args.pdf:
-        from ipm_analysis.pdf import check_pdf_tools
+        from ipm_analysis.pipeline.pdf import check_pdf_tools
 
         check_pdf_tools()
     items = plan(params_files, output_dir, force=args.force, pdf=args.pdf, suppress=args.suppress)
@@ -193,7 +193,7 @@ def _report(args: argparse.Namespace) -> int:
 def _validate(paths: Sequence[Path]) -> int:
     """Check each params file and everything it names, as a report would, without a kernel:
     an impact report's inputs are read and linked, a focus report's pupils scored."""
-    from ipm_analysis.runner import kind_of
+    from ipm_analysis.pipeline.runner import kind_of
 
     for path in paths:
         kind = kind_of(path)
@@ -215,8 +215,8 @@ _KIND_LABELS = {
 
 
 def _validate_impact(path: Path) -> tuple[str, list[str]]:
-    from ipm_analysis.evaluation import evaluate
-    from ipm_analysis.params import load_params
+    from ipm_analysis.impact.evaluation import evaluate
+    from ipm_analysis.inputs.params import load_params
 
     params = load_params(path)
     ev = evaluate(params)

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.rounding import round_half_away
+from ipm_analysis.core.rounding import round_half_away
 
 DEFAULT_SEED = 20170919
 LA_CODE = "919"

@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ipm_analysis.focus.synthetic import write_example, write_programme_example  # noqa: E402
+from ipm_analysis.inputs.synthetic_files import REGISTRY, write_registry  # noqa: E402
 from ipm_analysis.synthetic import DEFAULT_SEED, make_example_data, write_tables  # noqa: E402
-from ipm_analysis.synthetic_inputs import REGISTRY, write_registry  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -240,7 +240,7 @@ def test_a_copied_example_params_file_on_real_data_is_not_synthetic(real):
         .replace("cohorts: [1, 2]", "cohorts: ['1', '2']"),
         encoding="utf-8",
     )
-    from ipm_analysis.params import load_params
+    from ipm_analysis.inputs.params import load_params
 
     assert load_params(params).synthetic is False
     assert load_params(REPO / "params" / "ipm_2017_18.yaml").synthetic is True
@@ -269,7 +269,7 @@ def test_two_params_files_with_one_report_id_in_a_batch(real):
     done = ipm("batch", str(first), str(second), "--output-dir", str(real.folder / "out"))
     refused(done, "its report_id 'awkward' is also the report_id of", "--force")
     # the same file named twice (directly and through its folder) is simply built once
-    from ipm_analysis.batch import find_params
+    from ipm_analysis.pipeline.batch import find_params
 
     assert find_params([first, real.folder]) == [first, second]
 

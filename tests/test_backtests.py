@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from ipm_analysis.dfe_tables import SUBJECTS, area_figures, read_performance_table, school_figures
-from ipm_analysis.evaluation import evaluate
-from ipm_analysis.params import ReportParams
-from ipm_analysis.rounding import round_half_away
-from ipm_analysis.weighting import weighted_mean
+from ipm_analysis.core.rounding import round_half_away
+from ipm_analysis.impact.evaluation import evaluate
+from ipm_analysis.impact.weighting import weighted_mean
+from ipm_analysis.inputs.dfe_tables import (
+    SUBJECTS,
+    area_figures,
+    read_performance_table,
+    school_figures,
+)
+from ipm_analysis.inputs.params import ReportParams
 
 
 @pytest.mark.parametrize("la", ["850", "936"])

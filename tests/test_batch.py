@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from reports_data import write_report, write_tables
 
-from ipm_analysis import manifest
-from ipm_analysis.batch import plan
-from ipm_analysis.params import load_params
-from ipm_analysis.resources import report_notebook
+from ipm_analysis.inputs.params import load_params
+from ipm_analysis.pipeline import manifest
+from ipm_analysis.pipeline.batch import plan
+from ipm_analysis.pipeline.resources import report_notebook
 
 from conftest import ipm
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipm_analysis.errors import MissingToolError
-from ipm_analysis.groups import describe_group
-from ipm_analysis.params import load_params
-from ipm_analysis.rounding import fmt
-from ipm_analysis.runner import kind_of, papermill_parameters
+from ipm_analysis.core.errors import MissingToolError
+from ipm_analysis.core.rounding import fmt
+from ipm_analysis.impact.groups import describe_group
+from ipm_analysis.inputs.params import load_params
+from ipm_analysis.pipeline.runner import kind_of, papermill_parameters
 
 from conftest import REPO, ipm, write_example_batch
 
@@ -41,7 +41,7 @@ def need(what: str, available: bool) -> None:
 
 
 def chromium_path() -> Path:
-    from ipm_analysis.pdf import check_pdf_tools
+    from ipm_analysis.pipeline.pdf import check_pdf_tools
 
     try:
         return check_pdf_tools()
@@ -54,7 +54,7 @@ def chromium_path() -> Path:
 def batch(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
     """The made-up two-report batch (and the repo's params/*.yaml when present), built once."""
     chromium_path()
-    from ipm_analysis.batch import run_batch
+    from ipm_analysis.pipeline.batch import run_batch
 
     folder = tmp_path_factory.mktemp("batch")
     params = write_example_batch(folder / "inputs")
@@ -67,7 +67,7 @@ def batch(tmp_path_factory) -> tuple[Path, dict[str, Path]]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from ipm_analysis.pdf import CHROMIUM_ARGS
+    from ipm_analysis.pipeline.pdf import CHROMIUM_ARGS
 
     chromium = chromium_path()
     from playwright.sync_api import sync_playwright

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.charts.comparison import forest_plot, rtm_scatter
-from ipm_analysis.comparison import SUMMARY_COLUMNS, RtmFit
+from ipm_analysis.impact.comparison import SUMMARY_COLUMNS, RtmFit
+from ipm_analysis.reporting.charts.comparison import forest_plot, rtm_scatter
 
 
 def _summary():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.comparison import (
+from ipm_analysis.impact.comparison import (
     SUMMARY_COLUMNS,
     RtmFit,
     comparison_pool,
@@ -26,7 +26,7 @@ from ipm_analysis.comparison import (
     match_sets,
     matched_comparison,
 )
-from ipm_analysis.uncertainty import bootstrap_se
+from ipm_analysis.impact.uncertainty import bootstrap_se
 
 
 @pytest.fixture

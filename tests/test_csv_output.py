@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.csv_output import safe_cell, spreadsheet_safe
-from ipm_analysis.evaluation import evaluate, write_tables
 from ipm_analysis.focus.report import build_focus_report, write_outputs
-from ipm_analysis.params import load_params
+from ipm_analysis.impact.evaluation import evaluate, write_tables
+from ipm_analysis.inputs.params import load_params
+from ipm_analysis.reporting.csv_output import safe_cell, spreadsheet_safe
 
 from focus_fixtures import write_csv, write_pag
 

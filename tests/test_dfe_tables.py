@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ipm_analysis.dfe_tables import SUBJECTS, parse_figures, read_performance_table, school_figures
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.dfe_tables import (
+    SUBJECTS,
+    parse_figures,
+    read_performance_table,
+    school_figures,
+)
 
 from conftest import school, write_table
 

@@ -7,11 +7,11 @@ import math
 import pandas as pd
 import pytest
 
-from ipm_analysis.charts.impact import all_charts
-from ipm_analysis.disclosure import apply_suppression, is_suppressed
-from ipm_analysis.evaluation import evaluate, write_tables
-from ipm_analysis.params import load_params
-from ipm_analysis.presentation import headline, measure_table
+from ipm_analysis.impact.disclosure import apply_suppression, is_suppressed
+from ipm_analysis.impact.evaluation import evaluate, write_tables
+from ipm_analysis.inputs.params import load_params
+from ipm_analysis.reporting.charts.impact import all_charts
+from ipm_analysis.reporting.presentation import headline, measure_table
 
 from conftest import ipm
 

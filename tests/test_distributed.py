@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from reports_data import write_report, write_tables
 
-from ipm_analysis.batch import run_batch
+from ipm_analysis.pipeline.batch import run_batch
 
 pytestmark = [pytest.mark.dask, pytest.mark.e2e]
 
@@ -54,8 +54,8 @@ def test_local_cluster_reports_match_local_ones(tmp_path):
 
 
 def test_bad_scheduler_address_is_bad_input(tmp_path):
-    from ipm_analysis.distributed import connect
-    from ipm_analysis.errors import InputError
+    from ipm_analysis.core.errors import InputError
+    from ipm_analysis.pipeline.distributed import connect
 
     with pytest.raises(InputError, match="tcp://HOST:PORT"):
         connect("127.0.0.1")
@@ -65,8 +65,8 @@ def test_missing_dask_gives_a_clear_error(monkeypatch):
 
     import importlib.util
 
-    from ipm_analysis.distributed import connect
-    from ipm_analysis.errors import MissingToolError
+    from ipm_analysis.core.errors import MissingToolError
+    from ipm_analysis.pipeline.distributed import connect
 
     real_find_spec = importlib.util.find_spec
 

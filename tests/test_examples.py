@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipm_analysis.evaluation import evaluate
-from ipm_analysis.params import load_params
+from ipm_analysis.impact.evaluation import evaluate
+from ipm_analysis.inputs.params import load_params
 
 from conftest import REPO
 

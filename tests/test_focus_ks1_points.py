@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.ks1_points import aps_scale, ks1_aps, ks1_points
 
 

@@ -9,7 +9,7 @@ from traitlets.config import Config
 
 from ipm_analysis.focus.params import load_focus_params
 from ipm_analysis.focus.privacy import scan_outputs
-from ipm_analysis.resources import report_notebook
+from ipm_analysis.pipeline.resources import report_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = report_notebook("focus_pupils.ipynb")
@@ -105,7 +105,7 @@ def test_privacy_scan_finds_a_leak(tmp_path):
 def test_report_page_is_for_a_headteacher(executed, tmp_path):
     import re
 
-    from ipm_analysis.export import export_html
+    from ipm_analysis.pipeline.export import export_html
 
     out, params = executed
     html_path = tmp_path / "report.html"

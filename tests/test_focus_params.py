@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.params import load_focus_params
 
 from focus_fixtures import write_csv, write_pag

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.prior_attainment import load_pag_table, score_range
 from ipm_analysis.focus.pupil_progress import assign_pag
 

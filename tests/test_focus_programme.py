@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.params import load_programme_params
 from ipm_analysis.focus.privacy import scan_outputs
 from ipm_analysis.focus.programme import (
@@ -17,7 +17,7 @@ from ipm_analysis.focus.programme import (
     write_outputs,
 )
 from ipm_analysis.focus.termly import reveals_hidden
-from ipm_analysis.runner import kind_of
+from ipm_analysis.pipeline.runner import kind_of
 
 from focus_fixtures import write_csv, write_pag
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.focus.params import load_programme_params
 from ipm_analysis.focus.privacy import scan_outputs
-from ipm_analysis.resources import report_notebook
-from ipm_analysis.rounding import fmt
-from ipm_analysis.runner import run_report
+from ipm_analysis.pipeline.resources import report_notebook
+from ipm_analysis.pipeline.runner import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = report_notebook("focus_programme.ipynb")

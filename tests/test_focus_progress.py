@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.focus.prior_attainment import load_pag_table
 from ipm_analysis.focus.pupil_progress import (
     interval_half_width,
@@ -13,7 +14,6 @@ from ipm_analysis.focus.pupil_progress import (
     school_progress,
 )
 from ipm_analysis.focus.targets import add_targets, n_to_reach_zero, target_score
-from ipm_analysis.rounding import fmt
 
 from focus_fixtures import ROWS_2017, write_pag
 

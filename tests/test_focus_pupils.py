@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.programme import build_programme_report
 from ipm_analysis.focus.pupils import pupil_id_problem, read_pupil_file, read_pupils
 from ipm_analysis.focus.report import build_focus_report

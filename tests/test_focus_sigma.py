@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.sigma import estimate_sigma, resolve_sigma
 
 from focus_fixtures import write_csv

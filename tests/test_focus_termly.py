@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.termly import focus_changes, programme_summary, suppress, window_id
 
 

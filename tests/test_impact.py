@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ipm_analysis.evaluation import evaluate
-from ipm_analysis.params import load_params
+from ipm_analysis.impact.evaluation import evaluate
+from ipm_analysis.inputs.params import load_params
 
 
 def row(summary: pd.DataFrame, measure: str, group: str) -> pd.Series:
@@ -153,7 +153,7 @@ def test_cohort_subset_param_keeps_only_those_cohorts(made_up):
 def test_comparator_rows_carry_the_given_values(made_up):
     from dataclasses import replace
 
-    from ipm_analysis.params import Comparator
+    from ipm_analysis.inputs.params import Comparator
 
     params = replace(
         load_params(made_up["params"]),
@@ -178,7 +178,7 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
         [school("100001", "-1.0", "65%", MATPROG_LOWER="-2.96", MATPROG_UPPER="0.96")],
     )
     (tmp_path / "r.csv").write_text("urn,cohort\n100001,1\n", encoding="utf-8")
-    from ipm_analysis.params import ReportParams
+    from ipm_analysis.inputs.params import ReportParams
 
     ev = evaluate(
         ReportParams.from_mapping(

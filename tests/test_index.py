@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from ipm_analysis.index import headline_change, index_rows, write_index
+from ipm_analysis.pipeline.index import headline_change, index_rows, write_index
 
 
 def report_folder(out: Path, report_id: str, started: str, summary: str, **info: str) -> Path:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from ipm_analysis.dfe_tables import read_performance_table
-from ipm_analysis.linking import NEW_TO_OLD, NOT_FOUND, OLD_TO_NEW, SAME, link_urns, touched_urns
+from ipm_analysis.inputs.dfe_tables import read_performance_table
+from ipm_analysis.inputs.linking import (
+    NEW_TO_OLD,
+    NOT_FOUND,
+    OLD_TO_NEW,
+    SAME,
+    link_urns,
+    touched_urns,
+)
 
 from conftest import school, write_table
 

@@ -11,8 +11,8 @@ import tomllib
 
 import yaml
 
-from ipm_analysis import manifest
-from ipm_analysis.resources import report_notebook
+from ipm_analysis.pipeline import manifest
+from ipm_analysis.pipeline.resources import report_notebook
 
 from conftest import REPO
 
@@ -40,8 +40,12 @@ def test_package_data_is_what_the_code_fingerprint_hashes():
     setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert setuptools["package-data"]["ipm_analysis"] == list(manifest.PACKAGE_DATA)
     names = {p.relative_to(manifest.PACKAGE_ROOT).as_posix() for p in manifest.code_files()}
-    assert {f"notebooks/{n}.ipynb" for n in REPORT_NOTEBOOKS} <= names
-    assert {"templates/ipm/index.html.j2", "data/ks1_points.csv", "manifest.py"} <= names
+    assert {f"reporting/notebooks/{n}.ipynb" for n in REPORT_NOTEBOOKS} <= names
+    assert {
+        "reporting/templates/ipm/index.html.j2",
+        "data/ks1_points.csv",
+        "pipeline/manifest.py",
+    } <= names
 
 
 def test_lab_notebooks_link_to_the_package_notebooks():
@@ -49,7 +53,7 @@ def test_lab_notebooks_link_to_the_package_notebooks():
     for name in REPORT_NOTEBOOKS:
         link = REPO / "notebooks" / f"{name}.ipynb"
         assert link.is_symlink(), link
-        assert link.readlink().as_posix() == f"../ipm_analysis/notebooks/{name}.ipynb"
+        assert link.readlink().as_posix() == f"../ipm_analysis/reporting/notebooks/{name}.ipynb"
         assert link.resolve() == report_notebook(f"{name}.ipynb")
     assert not (REPO / "notebooks" / "explore.ipynb").is_symlink()
 
@@ -73,7 +77,7 @@ def test_each_report_notebook_has_exactly_one_parameters_cell():
 
 
 def test_report_notebook_has_a_parameters_cell_naming_every_parameter():
-    from ipm_analysis.params import PARAMETER_NAMES
+    from ipm_analysis.inputs.params import PARAMETER_NAMES
 
     nb = json.loads(report_notebook("impact_report.ipynb").read_text())
     tagged = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ipm_analysis.errors import InputError
-from ipm_analysis.params import load_params
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.params import load_params
 
 from conftest import la, school, write_table
 

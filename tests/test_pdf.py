@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ipm_analysis.errors import MissingToolError
-from ipm_analysis.pdf import find_chromium, page_templates
-from ipm_analysis.runner import run_report
+from ipm_analysis.core.errors import MissingToolError
+from ipm_analysis.pipeline.pdf import find_chromium, page_templates
+from ipm_analysis.pipeline.runner import run_report
 
 from conftest import ipm
 

@@ -9,9 +9,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ipm_analysis import runner
-from ipm_analysis.errors import InputError, ReportError
-from ipm_analysis.runner import run_report
+from ipm_analysis.core.errors import InputError, ReportError
+from ipm_analysis.pipeline import runner
+from ipm_analysis.pipeline.runner import run_report
 
 from conftest import ipm
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipm_analysis.errors import InputError
-from ipm_analysis.roster import cohort_labels, read_roster
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.roster import cohort_labels, read_roster
 
 
 def write(tmp_path, text: str, encoding: str = "utf-8"):

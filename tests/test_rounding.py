@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from ipm_analysis.rounding import fmt, round_half_away
+from ipm_analysis.core.rounding import fmt, round_half_away
 
 
 @pytest.mark.parametrize(

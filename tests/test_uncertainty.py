@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.uncertainty import (
+from ipm_analysis.impact.uncertainty import (
     bootstrap_change_ci,
     bootstrap_indices,
     bootstrap_mean_ci,
@@ -10,7 +10,7 @@ from ipm_analysis.uncertainty import (
     change_interval,
     significance,
 )
-from ipm_analysis.weighting import pupil_weights, weighted_mean
+from ipm_analysis.impact.weighting import pupil_weights, weighted_mean
 
 
 def test_bootstrap_indices_are_the_seeded_generator_draws():

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ipm_analysis import manifest
+from ipm_analysis.pipeline import manifest
 
 from conftest import REPO
 
@@ -100,8 +100,8 @@ def test_wheel_holds_the_notebooks_templates_data_and_exactly_the_fingerprinted_
     with zipfile.ZipFile(installed["wheel"]) as wheel:
         names = {n for n in wheel.namelist() if not n.split("/")[0].endswith(".dist-info")}
     for notebook in ("impact_report", "focus_pupils", "focus_programme"):
-        assert f"ipm_analysis/notebooks/{notebook}.ipynb" in names
-    assert "ipm_analysis/templates/ipm/index.html.j2" in names
+        assert f"ipm_analysis/reporting/notebooks/{notebook}.ipynb" in names
+    assert "ipm_analysis/reporting/templates/ipm/index.html.j2" in names
     assert "ipm_analysis/data/ks1_points.csv" in names
     source = installed["source"]  # the checkout as copied
     expected = {
@@ -115,7 +115,7 @@ def test_installed_package_is_the_wheel_with_the_checkouts_fingerprint(installed
     done = _run(
         installed["python"],
         "-c",
-        "import ipm_analysis.manifest as m, ipm_analysis.resources as r\n"
+        "import ipm_analysis.pipeline.manifest as m, ipm_analysis.pipeline.resources as r\n"
         "print(m.PACKAGE_ROOT, m.code_fingerprint(), m.git_commit(), "
         "r.report_notebook('impact_report.ipynb'), sep='\\n')",
         cwd=installed["elsewhere"],

@@ -1,7 +1,7 @@
 """The focus charts: a school's projected progress across the windows, and the programme's.
 
 Each draws only what it is given (published rows, never pupils) and returns a
-:class:`~ipm_analysis.charts.style.Chart` whose alt text states the finding.
+:class:`~ipm_analysis.reporting.charts.style.Chart` whose alt text states the finding.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.charts.style import MARKERS, PALETTE, Chart, new_figure
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.focus.termly import WINDOWS
-from ipm_analysis.rounding import fmt
+from ipm_analysis.reporting.charts.style import MARKERS, PALETTE, Chart, new_figure
 
 NOTE_COLOUR = "#A00000"
 

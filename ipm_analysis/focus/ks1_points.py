@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.reference_data import ks1_point_table
 
 #: Outcomes that mean "no KS1 result in this subject" (absent, disapplied, missing, blank):

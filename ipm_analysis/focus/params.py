@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
 from ipm_analysis.focus.sigma import packaged_sigma
 from ipm_analysis.focus.termly import DEFAULT_MIN_N, window_id
-from ipm_analysis.input_files import check_csv_file, check_performance_table_file
-from ipm_analysis.params_file import (
+from ipm_analysis.inputs.files import check_csv_file, check_performance_table_file
+from ipm_analysis.inputs.params_file import (
     FOCUS,
     FOCUS_PROGRAMME,
     KEYS,
@@ -184,7 +184,7 @@ def _pupil_files(path: Path, value: object, window: str, key: str) -> str | dict
 
 
 def _file(base: Path, value: object, params_path: Path, key: str) -> str:
-    """The absolute path of a CSV the params name, checked (see ipm_analysis.input_files)."""
+    """The absolute path of a CSV the params name, checked (see ipm_analysis.inputs.files)."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{value}' should be a file path.", path=params_path, column=key)
     resolved = (base / Path(value).expanduser()).resolve()

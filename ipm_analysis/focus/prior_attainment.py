@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.csv_files import read_text_csv
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.ks1_points import aps_scale
 from ipm_analysis.focus.reference_data import KS2_SCORE_MAX, ks2_point_table
+from ipm_analysis.inputs.csv_files import read_text_csv
 
 SUBJECT_NAMES = ("reading", "writing", "maths")
 #: From this KS2 year, pupil progress below the PAG minimum is raised to it (reference §5).

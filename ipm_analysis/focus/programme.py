@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.charts.style import Chart
-from ipm_analysis.csv_output import spreadsheet_safe
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.focus import charts
 from ipm_analysis.focus.prior_attainment import load_pag_table
 from ipm_analysis.focus.pupils import read_pupils
@@ -35,7 +34,8 @@ from ipm_analysis.focus.termly import (
     window_id,
     window_order,
 )
-from ipm_analysis.rounding import fmt
+from ipm_analysis.reporting.charts.style import Chart
+from ipm_analysis.reporting.csv_output import spreadsheet_safe
 
 #: ``schools.csv``: one row per school and window; ``n_pupils`` counts pupils with progress.
 PUBLISHED_SCHOOL_COLUMNS = (

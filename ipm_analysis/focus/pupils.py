@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.csv_files import read_text_csv
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
 from ipm_analysis.focus.ks1_points import ks1_aps, ks1_points
 from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
 from ipm_analysis.focus.reference_data import KS2_SCALED_MIN, KS2_SCORE_MAX, ks2_point_table
 from ipm_analysis.focus.termly import window_id
+from ipm_analysis.inputs.csv_files import read_text_csv
 
 KS1_COLUMNS = tuple(f"ks1_{s}" for s in SUBJECT_NAMES)
 KS2_COLUMNS = tuple(f"ks2_{s}" for s in SUBJECT_NAMES)

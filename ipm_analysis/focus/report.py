@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.charts.style import Chart
-from ipm_analysis.csv_output import spreadsheet_safe
-from ipm_analysis.errors import InputError
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.focus import charts
 from ipm_analysis.focus.prior_attainment import PagTable, load_pag_table
 from ipm_analysis.focus.pupil_progress import SchoolProgress, pupil_progress, school_progress
@@ -32,8 +31,9 @@ from ipm_analysis.focus.termly import (
     window_id,
     windows_up_to,
 )
-from ipm_analysis.presentation import html_table
-from ipm_analysis.rounding import fmt
+from ipm_analysis.reporting.charts.style import Chart
+from ipm_analysis.reporting.csv_output import spreadsheet_safe
+from ipm_analysis.reporting.presentation import html_table
 
 PUPIL_COLUMNS = (
     "pupil_id",

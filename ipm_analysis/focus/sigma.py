@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ipm_analysis.dfe_tables import (
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.focus.pupil_progress import Z95
+from ipm_analysis.focus.reference_data import national_sd_table
+from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_MAINSTREAM,
     RECTYPE_SPECIAL,
     parse_figures,
     read_performance_table,
     subject,
 )
-from ipm_analysis.errors import InputError
-from ipm_analysis.focus.pupil_progress import Z95
-from ipm_analysis.focus.reference_data import national_sd_table
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import re
 
 import pandas as pd
 
-from ipm_analysis.errors import InputError
-from ipm_analysis.rounding import fmt
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.core.rounding import fmt
 
 #: Window id -> label, in the order of the school year.
 WINDOWS: dict[str, str] = {

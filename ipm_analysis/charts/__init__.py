@@ -1,7 +1,0 @@
-"""The report's charts. Each function takes tables already computed and returns a
-:class:`~ipm_analysis.charts.style.Chart` (figure + alt text stating its main finding);
-charts compute nothing themselves."""
-
-from ipm_analysis.charts.style import PALETTE, Chart
-
-__all__ = ["PALETTE", "Chart"]

@@ -1,0 +1,319 @@
+"""The impact measures: each school's baseline -> outcome, and the paired group means.
+
+A school counts in a measure only when it has a number in both years (paired), separately
+for progress and attainment. Group figures are simple means over schools, as the seed
+report computes them, unless ``weighting="pupils"`` asks for means weighted by the pupils in
+each school's measure (the way the DfE computes an LA's figure).
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ipm_analysis.impact.groups import ALL
+from ipm_analysis.impact.uncertainty import (
+    bootstrap_change_ci,
+    change_half_width,
+    significance_labels,
+)
+from ipm_analysis.impact.weighting import weighted_mean
+from ipm_analysis.inputs.linking import NOT_FOUND
+from ipm_analysis.inputs.roster import COMPLETED, WITHDRAWN
+
+MEASURES = ("progress", "attainment")
+ROLES = ("baseline", "outcome")
+#: Each school's figures taken from the DfE table for both years.
+FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
+#: summary.csv: every figure at full precision; ci_low/ci_high empty where not defined.
+SUMMARY_COLUMNS = [
+    "measure",
+    "group",
+    "n_schools",
+    "baseline",
+    "outcome",
+    "change",
+    "ci_low",
+    "ci_high",
+]
+#: The per-school weight of each measure when ``weighting="pupils"``: pupils in the progress
+#: measure (TELIG x coverage) and eligible pupils for attainment.
+WEIGHT_COLUMN = {"progress": "pupils", "attainment": "telig"}
+
+
+def school_changes(
+    roster: pd.DataFrame,
+    links: pd.DataFrame,
+    figures: Mapping[int, pd.DataFrame],
+    baseline_year: int,
+    outcome_year: int,
+    *,
+    explain: bool = True,
+) -> pd.DataFrame:
+    """One row per roster school: URNs used, both years' figures, changes, exclusion reason.
+
+    Also each year's significance against the national average (from the DfE's limits) and
+    the school's own 95% interval for its progress change. ``explain=False`` skips the
+    exclusion reasons (for the thousands of schools of a comparison pool).
+
+    ``figures`` maps year -> :func:`ipm_analysis.inputs.dfe_tables.school_figures`. Columns
+    are named by role (``baseline_progress``, ``outcome_urn``...) so the file reads the same
+    whatever the years.
+    """
+    urns = roster["urn"].to_numpy(dtype=object)
+    if not links.index.equals(pd.Index(urns, dtype=object)):
+        links = links.loc[urns]  # one lookup, in roster order
+    columns: dict[str, object] = {c: roster[c].array for c in roster.columns if c != "line"}
+    found: dict[str, dict[str, np.ndarray]] = {}
+    for role, year in zip(ROLES, (baseline_year, outcome_year), strict=True):
+        linked = links[f"linked_urn_{year}"].to_numpy(dtype=object)
+        found[role] = _lookup(figures[year], linked)
+        columns[f"{role}_urn"] = pd.array(linked, dtype="string")
+        columns[f"{role}_link"] = links[f"link_{year}"].to_numpy(dtype=object)
+        for column in FIGURE_COLUMNS:
+            columns[f"{role}_{column}"] = found[role][column].astype(float)
+        for measure in MEASURES:
+            columns[f"{role}_{measure}_reason"] = found[role][f"{measure}_reason"]
+        columns[f"{role}_lea"] = found[role]["lea"]
+        columns[f"{role}_rectype"] = found[role]["rectype"]
+        columns[f"{role}_significance"] = significance_labels(
+            columns[f"{role}_progress_lower"], columns[f"{role}_progress_upper"]
+        )
+    names = np.asarray(columns["school_name"], dtype=object)
+    published = [
+        o if isinstance(o, str) else b if isinstance(b, str) else ""
+        for b, o in zip(found["baseline"]["name"], found["outcome"]["name"], strict=True)
+    ]
+    columns["school_name"] = [
+        n if isinstance(n, str) and n else p for n, p in zip(names, published, strict=True)
+    ]
+    for measure in MEASURES:
+        columns[f"{measure}_change"] = (
+            columns[f"outcome_{measure}"] - columns[f"baseline_{measure}"]
+        )
+    half = change_half_width(
+        *(columns[f"{r}_progress_{limit}"] for r in ROLES for limit in ("lower", "upper"))
+    )
+    columns["progress_change_low"] = columns["progress_change"] - half
+    columns["progress_change_high"] = columns["progress_change"] + half
+    if explain:
+        columns["excluded_reason"] = pd.array(
+            _exclusion_reasons(columns, baseline_year, outcome_year), dtype="string"
+        )
+    # one float block and one block of the rest: far cheaper than fifty single columns
+    floats = [name for name, values in columns.items() if _is_float_array(values)]
+    numbers = pd.DataFrame(np.column_stack([columns[n] for n in floats]), columns=floats)
+    others = pd.DataFrame({n: v for n, v in columns.items() if n not in set(floats)})
+    return pd.concat([others, numbers], axis=1)
+
+
+def _is_float_array(values: object) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype == float
+
+
+def _lookup(figures: pd.DataFrame, urns: np.ndarray) -> dict[str, np.ndarray]:
+    """Each column of ``figures`` for ``urns`` (NaN / None where a URN is absent)."""
+    positions = figures.index.get_indexer(pd.Index(urns, dtype=object))
+    missing = positions < 0
+    safe = np.where(missing, 0, positions)
+    found = {}
+    for column, values in _columns(figures).items():
+        taken = values.take(safe)
+        taken[missing] = np.nan if taken.dtype == float else None
+        found[column] = taken
+    return found
+
+
+_column_cache: dict[int, dict[str, np.ndarray]] = {}
+
+
+def _columns(figures: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A figures table's columns as NumPy arrays, made once per table: a batch looks up
+    hundreds of rosters in one national table."""
+    key = id(figures)
+    if key not in _column_cache:
+        _column_cache[key] = {
+            c: figures[c].to_numpy(dtype=float if figures[c].dtype.kind == "f" else object)
+            for c in figures.columns
+        }
+        weakref.finalize(figures, _column_cache.pop, key, None)
+    return _column_cache[key]
+
+
+def _exclusion_reasons(
+    columns: Mapping[str, object], baseline_year: int, outcome_year: int
+) -> list[str]:
+    """Why each school is left out of a figure ('' when it counts in all of them)."""
+    years = dict(zip(ROLES, (baseline_year, outcome_year), strict=True))
+    reasons = []
+    for i, status in enumerate(columns["status"]):
+        if status == WITHDRAWN:
+            reasons.append("withdrawn from the project")
+            continue
+        parts = []
+        for role, year in years.items():
+            if columns[f"{role}_link"][i] == NOT_FOUND:
+                parts.append(f"not found in the {year} performance table")
+                continue
+            for measure in MEASURES:
+                if np.isnan(columns[f"{role}_{measure}"][i]):
+                    why = columns[f"{role}_{measure}_reason"][i]
+                    why = "blank" if why is None or pd.isna(why) else why
+                    parts.append(f"no {measure} figure in {year} ({why})")
+        reasons.append("; ".join(parts))
+    return reasons
+
+
+def paired(schools: pd.DataFrame, measure: str) -> pd.Series:
+    """Which schools count in ``measure``: completed, with a number in both years."""
+    return pd.Series(_paired(schools, measure), index=schools.index)
+
+
+def _paired(schools: pd.DataFrame, measure: str) -> np.ndarray:
+    # NumPy, not pandas: this runs for every measure of every report (and every LA in a batch)
+    return (
+        (schools["status"].to_numpy(dtype=object) == COMPLETED)
+        & ~np.isnan(schools[f"baseline_{measure}"].to_numpy(dtype=float))
+        & ~np.isnan(schools[f"outcome_{measure}"].to_numpy(dtype=float))
+    )
+
+
+def group_means(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    measure: str,
+    *,
+    weighting: str = "schools",
+    n_resamples: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Baseline, outcome and change of ``measure`` for every group (paired schools only).
+
+    With ``n_resamples`` > 0 each change gets a 95% bootstrap interval over schools (pairs
+    resampled together, the same weighting as the estimate, the same ``seed`` for every group).
+    """
+    rows = _group_rows(schools, membership, measure, weighting, n_resamples, seed)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _group_rows(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    measure: str,
+    weighting: str,
+    n_resamples: int,
+    seed: int,
+) -> list[list]:
+    counts = _paired(schools, measure)
+    values = {role: schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES}
+    weights = (
+        {r: schools[f"{r}_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float) for r in ROLES}
+        if weighting == "pupils"
+        else {r: None for r in ROLES}
+    )
+    members = membership.to_numpy(dtype=bool)
+    rows = []
+    for position, group in enumerate(membership.columns):
+        chosen = members[:, position] & counts
+        if weighting == "pupils":  # a school without a pupil count cannot enter a weighted mean
+            chosen &= ~np.isnan(weights["baseline"]) & ~np.isnan(weights["outcome"])
+        b, o = (values[r][chosen] for r in ROLES)
+        wb, wo = (None if weights[r] is None else weights[r][chosen] for r in ROLES)
+        baseline, outcome = _mean(b, wb), _mean(o, wo)
+        low = high = np.nan
+        if n_resamples and len(b) >= 2:
+            low, high = bootstrap_change_ci(
+                b, o, baseline_weights=wb, outcome_weights=wo, n_resamples=n_resamples, seed=seed
+            )
+        rows.append([measure, group, len(b), baseline, outcome, outcome - baseline, low, high])
+    return rows
+
+
+def _mean(values: np.ndarray, weights: np.ndarray | None) -> float:
+    if weights is None:  # the common case, without weighted_mean's checks
+        return float(values.mean()) if values.size else float("nan")
+    return weighted_mean(values, weights)
+
+
+def below_threshold(schools: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Among paired schools, how many had progress below ``threshold`` in each year."""
+    return pd.DataFrame([_threshold_row(schools, threshold)], columns=SUMMARY_COLUMNS)
+
+
+def _threshold_row(schools: pd.DataFrame, threshold: float) -> list:
+    chosen = _paired(schools, "progress")
+    baseline, outcome = (
+        int((schools[f"{r}_progress"].to_numpy(dtype=float)[chosen] < threshold).sum())
+        for r in ROLES
+    )
+    return _count_row("below_threshold", int(chosen.sum()), baseline, outcome)
+
+
+def significantly_below(schools: pd.DataFrame) -> pd.DataFrame:
+    """Among paired schools, how many were significantly below average (DfE upper limit < 0)."""
+    return pd.DataFrame([_significance_row(schools)], columns=SUMMARY_COLUMNS)
+
+
+def _significance_row(schools: pd.DataFrame) -> list:
+    chosen = _paired(schools, "progress")
+    baseline, outcome = (
+        sum(label == "below" for label in schools[f"{r}_significance"].to_numpy(object)[chosen])
+        for r in ROLES
+    )
+    return _count_row("sig_below", int(chosen.sum()), baseline, outcome)
+
+
+def _count_row(measure: str, n: int, baseline: int, outcome: int) -> list:
+    return [measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
+
+
+def reference_rows(
+    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
+) -> pd.DataFrame:
+    """Published reference figures (LA, national, comparators): no school count."""
+    return pd.DataFrame(_reference_rows(group, baseline, outcome), columns=SUMMARY_COLUMNS)
+
+
+def _reference_rows(
+    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
+) -> list[list]:
+    rows = []
+    for measure in MEASURES:
+        b = float(baseline.get(measure, np.nan))
+        o = float(outcome.get(measure, np.nan))
+        if np.isnan(b) and np.isnan(o):
+            continue
+        rows.append([measure, group, None, b, o, o - b, np.nan, np.nan])
+    return rows
+
+
+def impact_summary(
+    schools: pd.DataFrame,
+    membership: pd.DataFrame,
+    *,
+    threshold: float,
+    references: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] = {},
+    weighting: str = "schools",
+    n_resamples: int = 0,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The summary table: every measure x group, the threshold counts, then references.
+
+    ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
+    (baseline, outcome) figures by measure.
+    """
+    rows = [
+        row
+        for m in MEASURES
+        for row in _group_rows(schools, membership, m, weighting, n_resamples, seed)
+    ]
+    rows.append(_threshold_row(schools, threshold))
+    rows.append(_significance_row(schools))
+    for group, (b, o) in references.items():
+        rows += _reference_rows(group, b, o)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary["n_schools"] = summary["n_schools"].astype("Int64")
+    return summary

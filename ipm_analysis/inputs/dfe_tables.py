@@ -1,0 +1,260 @@
+"""Reading DfE KS2 performance tables (``*_ks2final.csv``) and their non-numeric codes.
+
+The one place that knows the file format: which columns hold which subject, which codes mean
+"no figure" (and why), and which ``RECTYPE`` is which kind of row. Everything is read as text
+first, because the same column mixes numbers, percentages and codes such as ``SUPP``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.subjects import SUBJECTS as SUBJECTS  # re-exported
+from ipm_analysis.inputs.subjects import Subject as Subject
+from ipm_analysis.inputs.subjects import subject as subject
+
+#: Codes the DfE writes in place of a figure; each is a missing value and kept as its reason.
+MISSING_CODES: dict[str, str] = {
+    "SUPP": "suppressed (small cohort)",
+    "NE": "no eligible pupils",
+    "NP": "not published",
+    "LOWCOV": "low coverage",
+    "NA": "not applicable",
+    "NEW": "new school",
+    "X": "not available",
+    "": "blank",
+}
+
+RECTYPE_MAINSTREAM = "1"
+RECTYPE_SPECIAL = "2"
+RECTYPE_LA = "3"
+RECTYPES_NATIONAL = ("4", "5")
+
+#: Columns every KS2 performance table has; a file without them is not one.
+IDENTITY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC", "SCHNAME")
+#: Codes rows are matched on (never holding a space).
+KEY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC")
+#: Optional descriptive columns read when present.
+CONTEXT_COLUMNS = ("NFTYPE", "TELIG")
+
+
+@dataclass(frozen=True)
+class PerformanceTable:
+    """One year's KS2 performance table, as text, with where it came from.
+
+    ``frame`` has one row per file row, all columns as text (key columns stripped; figures
+    are stripped when parsed), plus ``line``: the row's line number in the file (header = 1),
+    for error messages.
+    """
+
+    year: int
+    path: Path
+    frame: pd.DataFrame
+
+    def rows(self, rectypes: Iterable[str]) -> pd.DataFrame:
+        return self.frame[self.frame["RECTYPE"].isin(tuple(rectypes))]
+
+    @cached_property
+    def school_urns(self) -> frozenset[str]:
+        """URNs of the school rows (computed once: many rosters link against one table)."""
+        return frozenset(self.rows(SCHOOL_RECTYPES)["URN"])
+
+    @cached_property
+    def successors(self) -> dict[str, str]:
+        """Old URN -> the new URN its row's ``URN_AC`` names (academy conversions)."""
+        rows = self.rows(SCHOOL_RECTYPES)
+        converted = rows[~rows["URN_AC"].isin(["", "0"])]
+        return dict(zip(converted["URN"], converted["URN_AC"], strict=True))
+
+    @cached_property
+    def predecessors(self) -> dict[str, tuple[str, ...]]:
+        """New URN -> the old URNs whose rows name it in ``URN_AC``."""
+        found: dict[str, tuple[str, ...]] = {}
+        for old, new in self.successors.items():
+            found[new] = (*found.get(new, ()), old)
+        return found
+
+
+def read_performance_table(
+    path: str | Path, year: int, columns: Iterable[str] | None = None
+) -> PerformanceTable:
+    """Read one KS2 performance table as text, keeping only ``columns`` (plus identity ones).
+
+    Raises :class:`InputError` when the file is missing, unreadable, not UTF-8, or lacks the
+    columns of a KS2 performance table.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("the KS2 performance table does not exist.", path=path)
+    header = _read_header(path)
+    missing = [c for c in IDENTITY_COLUMNS if c not in header]
+    if missing:
+        raise InputError(
+            "this is not a KS2 performance table: it has no "
+            + ", ".join(missing)
+            + " column (expected a DfE file such as 850_ks2final.csv).",
+            path=path,
+            row=1,
+        )
+    wanted = list(dict.fromkeys([*IDENTITY_COLUMNS, *CONTEXT_COLUMNS, *(columns or ())]))
+    needed = set(columns or ())
+    for col in wanted:
+        if col not in header and (col in needed or col not in CONTEXT_COLUMNS):
+            raise InputError(
+                f"the KS2 performance table has no '{col}' column, needed for this report.",
+                path=path,
+                row=1,
+                column=col,
+            )
+    usecols = [c for c in wanted if c in header]
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            usecols=usecols,
+            # no encoding argument: pandas' default decodes UTF-8 in C and drops the BOM the
+            # DfE files start with; naming "utf-8-sig" takes a slower path (+25%)
+        )
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"the file could not be read as CSV: {exc}", path=path) from None
+    # DfE files pad a few cells (' ' for blank). Codes that rows are matched on are stripped
+    # here, where padded (a code never holds a space, so any whitespace is padding); figures
+    # are stripped when parsed (parse_figures), so no cell is stripped twice.
+    for col in KEY_COLUMNS:
+        if _has_whitespace(frame[col].tolist()):
+            frame[col] = frame[col].str.strip()
+    frame["line"] = np.arange(2, len(frame) + 2)
+    return PerformanceTable(year=int(year), path=path, frame=frame)
+
+
+def _has_whitespace(values: list[str]) -> bool:
+    """Whether any value holds whitespace: a few C-level scans of the joined text, far
+    cheaper than stripping every cell."""
+    joined = "".join(values)
+    return any(ws in joined for ws in " \t\r\n\xa0")
+
+
+def _read_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [name.strip() for name in next(csv.reader(handle), [])]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text ({exc.reason}).", path=path) from None
+    except OSError as exc:
+        raise InputError(f"the file cannot be read ({exc.strerror}).", path=path) from None
+
+
+def parse_figures(
+    raw: pd.Series,
+    *,
+    path: str | Path | None = None,
+    column: str | None = None,
+    lines: pd.Series | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """Turn a text column into numbers and reasons.
+
+    Returns ``(values, reasons)``: ``values`` is float (``77%`` -> 77.0, codes -> NaN) and
+    ``reasons`` holds the missing-value code's meaning (``"suppressed (small cohort)"``) where
+    ``values`` is NaN, else ``<NA>``. Text that is neither a number nor a known code is an
+    :class:`InputError` naming the line and column.
+    """
+    text = raw.astype("string").str.strip()
+    upper = text.str.upper()
+    is_code = upper.isin(list(MISSING_CODES))
+    numeric_text = text.str.removesuffix("%")
+    values = pd.to_numeric(numeric_text.where(~is_code), errors="coerce").astype(float)
+    bad = values.isna() & ~is_code
+    if bad.any():
+        first = bad.to_numpy().nonzero()[0][0]
+        row = int(lines.iloc[first]) if lines is not None else None
+        raise InputError(
+            f"'{text.iloc[first]}' is neither a number nor a DfE code "
+            f"({', '.join(c for c in MISSING_CODES if c)} or blank).",
+            path=path,
+            row=row,
+            column=column,
+        )
+    reasons = upper.map(MISSING_CODES).where(is_code).astype("string")
+    return values, reasons
+
+
+SCHOOL_RECTYPES = (RECTYPE_MAINSTREAM, RECTYPE_SPECIAL)
+
+
+def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+    """One subject's figures for every school row (RECTYPE 1 and 2), indexed by URN.
+
+    Columns: ``name``, ``lea``, ``rectype``, ``line``; floats ``progress``,
+    ``progress_lower``, ``progress_upper``, ``coverage`` (%), ``attainment`` (%), ``telig``;
+    and ``progress_reason`` / ``attainment_reason`` (the DfE code's meaning where missing).
+    ``pupils`` is the number of pupils in the progress measure (TELIG x coverage), the
+    weight the DfE uses for an LA's figure.
+    """
+    cols = subject(subject_name)
+    rows = table.rows(SCHOOL_RECTYPES)
+    rows = rows[rows["URN"] != ""].drop_duplicates("URN")
+    out = pd.DataFrame(
+        {
+            "name": rows["SCHNAME"],
+            "lea": rows["LEA"],
+            "rectype": rows["RECTYPE"],
+            "line": rows["line"],
+        }
+    )
+    sources = {
+        "progress": cols.progress,
+        "progress_lower": cols.lower,
+        "progress_upper": cols.upper,
+        "coverage": cols.coverage,
+        "attainment": cols.attainment,
+        "telig": "TELIG",
+    }
+    for name, column in sources.items():
+        if column not in rows:
+            out[name] = np.nan
+            continue
+        values, reasons = parse_figures(
+            rows[column], path=table.path, column=column, lines=rows["line"]
+        )
+        out[name] = values
+        if name in ("progress", "attainment"):
+            out[f"{name}_reason"] = reasons
+    out["pupils"] = out["telig"] * out["coverage"] / 100.0
+    # object dtype: rosters look schools up with plain str keys, without a cast per lookup
+    out.index = pd.Index(rows["URN"].to_numpy(dtype=object), dtype=object, name="urn")
+    return out
+
+
+def area_figures(
+    table: PerformanceTable, subject_name: str, rectypes: Iterable[str], la_code: str | None = None
+) -> dict[str, float | str]:
+    """Progress and attainment of a summary row (LA or national); NaN where not published."""
+    cols = subject(subject_name)
+    rows = table.rows(rectypes)
+    if la_code is not None:
+        rows = rows[rows["LEA"] == str(la_code)]
+    if rows.empty:
+        return {"progress": np.nan, "attainment": np.nan, "name": ""}
+    row = rows.iloc[[0]]
+    result: dict[str, float | str] = {"name": str(row["SCHNAME"].iloc[0])}
+    for name, column in (("progress", cols.progress), ("attainment", cols.attainment)):
+        if column in row:
+            values, _ = parse_figures(
+                row[column], path=table.path, column=column, lines=row["line"]
+            )
+            result[name] = float(values.iloc[0])
+        else:
+            result[name] = np.nan
+    return result

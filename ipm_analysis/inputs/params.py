@@ -1,0 +1,352 @@
+"""A report's parameters: the params YAML, resolved and validated in one place.
+
+The same names are the papermill parameters of ``notebooks/impact_report.ipynb``; the runner
+passes :meth:`ReportParams.to_papermill` and the notebook rebuilds the object with
+:meth:`ReportParams.from_mapping`, so both read the same rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.files import check_csv_file, check_performance_table_file, same_content
+from ipm_analysis.inputs.params_file import (
+    IMPACT,
+    KIND_NAMES,
+    ParamsFile,
+    key_problems,
+    problems_sentence,
+    read_params_file,
+)
+from ipm_analysis.inputs.subjects import SUBJECTS
+from ipm_analysis.inputs.synthetic_files import all_synthetic
+
+WEIGHTINGS = ("schools", "pupils")
+
+REQUIRED = object()  # marks a parameter without a default
+
+#: Every parameter a report takes, with its default.
+DEFAULTS: dict[str, Any] = {
+    "report_id": REQUIRED,
+    "title": REQUIRED,
+    "roster": REQUIRED,
+    "performance": REQUIRED,
+    "baseline_year": REQUIRED,
+    "outcome_year": REQUIRED,
+    "subject": "maths",
+    "threshold": -2.0,
+    "cohorts": None,
+    "comparators": [],
+    "provisional_years": [],
+    "synthetic": False,
+    "la_code": None,
+    "seed": 20180901,
+    "n_resamples": 10_000,
+    "match_k": 5,
+    "weighting": "schools",
+    "min_n": 3,
+    "suppress": True,
+    "notes": [],
+}
+PARAMETER_NAMES: tuple[str, ...] = tuple(DEFAULTS)
+#: ``synthetic`` is a papermill parameter decided from the input files (see load_params);
+#: a params YAML never sets it (``params_file.KEYS[IMPACT]`` is every other name).
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """An extra reference line, e.g. statistical neighbours: a value per year."""
+
+    label: str
+    values: dict[int, float]
+    measure: str = "progress"
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    """Validated report parameters with absolute paths."""
+
+    report_id: str
+    title: str
+    roster: Path
+    performance: dict[int, Path]
+    baseline_year: int
+    outcome_year: int
+    subject: str = "maths"
+    threshold: float = -2.0
+    cohorts: list[str] | None = None
+    comparators: list[Comparator] = field(default_factory=list)
+    provisional_years: list[int] = field(default_factory=list)
+    synthetic: bool = False
+    la_code: str | None = None
+    seed: int = 20180901
+    n_resamples: int = 10_000
+    match_k: int = 5
+    weighting: str = "schools"
+    min_n: int = 3
+    suppress: bool = True
+    notes: list[str] = field(default_factory=list)
+    source: Path | None = None
+
+    @classmethod
+    def from_mapping(
+        cls,
+        mapping: dict[str, Any],
+        *,
+        base_dir: str | Path = ".",
+        source: str | Path | None = None,
+    ) -> ReportParams:
+        """Validate a mapping of parameters; relative paths resolve against ``base_dir``."""
+        return _validate(mapping, Path(base_dir), Path(source) if source else None)
+
+    def to_papermill(self) -> dict[str, Any]:
+        """Plain JSON-serialisable values (papermill rejects NumPy types and Paths)."""
+        out = {name: getattr(self, name) for name in PARAMETER_NAMES}
+        out["roster"] = str(self.roster)
+        out["performance"] = {int(y): str(p) for y, p in self.performance.items()}
+        out["comparators"] = [
+            {
+                "label": c.label,
+                "measure": c.measure,
+                "values": {int(y): float(v) for y, v in c.values.items()},
+            }
+            for c in self.comparators
+        ]
+        return out
+
+    @property
+    def years(self) -> tuple[int, int]:
+        return (self.baseline_year, self.outcome_year)
+
+    def input_files(self) -> list[Path]:
+        """Every file this report reads (for manifests and change detection)."""
+        return [self.roster, *(self.performance[y] for y in self.years)]
+
+    def describe(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
+
+
+def load_params(path: str | Path) -> ReportParams:
+    """Read a params YAML and validate it, and the files it names; errors name the file,
+    the key and its line.
+
+    Every input file is checked before anything reads it (see :mod:`ipm_analysis.inputs.files`)
+    and the report is marked synthetic only when all of them are the shipped examples.
+    """
+    params_file = read_params_file(path)
+    if params_file.kind != IMPACT:
+        raise InputError(
+            f"this is {KIND_NAMES[params_file.kind]}, not an impact report; "
+            "build it with 'ipm report' (which reads every kind).",
+            path=params_file.path,
+        )
+    params = _validate(
+        params_file.mapping, params_file.folder, params_file.path, key_problems(params_file)
+    )
+    files = check_input_files(params, params_file)
+    return replace(params, synthetic=all_synthetic(files))
+
+
+def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Path]:
+    """Check every file the report reads (see :mod:`ipm_analysis.inputs.files`); returns them.
+
+    A problem names the file, and which key of which params file named it.
+    """
+
+    def named_by(key: str, check, *args) -> Path:
+        try:
+            return check(*args)
+        except InputError as exc:
+            exc.message += f" (It is named by {params_file.where(key)} in {params_file.path}.)"
+            raise
+
+    files = [named_by("roster", check_csv_file, params.roster, "the roster")]
+    for year in params.years:
+        what = f"the {year} KS2 performance table"
+        named_by("performance", check_csv_file, params.performance[year], what)
+    same = same_content({str(y): params.performance[y] for y in params.years})
+    if same:
+        raise InputError(
+            f"the files given for {same[0]} and {same[1]} have the same content, so every "
+            "change would be 0; give each year its own KS2 performance table.",
+            path=params_file.path,
+            row=params_file.lines.get("performance"),
+            column="performance",
+        )
+    for year in params.years:
+        files.append(
+            named_by("performance", check_performance_table_file, params.performance[year], year)
+        )
+    return files
+
+
+def _validate(
+    mapping: dict[str, Any],
+    base_dir: Path,
+    source: Path | None,
+    key_problems: list[str] | None = None,
+) -> ReportParams:
+    problems: list[str] = list(key_problems or [])
+
+    def fail(key: str, message: str) -> None:
+        problems.append(f"'{key}' {message}")
+
+    values = {k: mapping.get(k, DEFAULTS[k]) for k in DEFAULTS}
+    for key, value in list(values.items()):
+        if value is REQUIRED or (DEFAULTS[key] is REQUIRED and value in (None, "")):
+            fail(key, "is required")
+            values[key] = None
+
+    report_id = str(values["report_id"] or "")
+    if report_id and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", report_id):
+        fail("report_id", "may hold only letters, digits, '.', '_' and '-' (it names a folder)")
+
+    def year(key: str) -> int | None:
+        value = values[key]
+        if value is None:
+            return None
+        try:
+            return _as_year(value)
+        except ValueError:
+            fail(key, f"must be a year such as 2018 (got {value!r})")
+            return None
+
+    baseline_year, outcome_year = year("baseline_year"), year("outcome_year")
+    if baseline_year and outcome_year and baseline_year >= outcome_year:
+        fail("baseline_year", f"({baseline_year}) must be before outcome_year ({outcome_year})")
+
+    performance: dict[int, Path] = {}
+    if values["performance"] is not None:
+        if not isinstance(values["performance"], dict):
+            fail("performance", "must map each year to a KS2 performance table CSV")
+        else:
+            for y, p in values["performance"].items():
+                try:
+                    performance[_as_year(y)] = _resolve(p, base_dir)
+                except ValueError:
+                    fail("performance", f"has {y!r}, which is not a year such as 2018")
+    for y in (baseline_year, outcome_year):
+        if y and values["performance"] is not None and y not in performance:
+            fail("performance", f"has no file for {y}; add '{y}: path/to/ks2final.csv'")
+    if values["subject"] not in SUBJECTS:
+        fail("subject", f"must be one of {', '.join(SUBJECTS)} (got {values['subject']!r})")
+    threshold = _number(values["threshold"], "threshold", fail)
+    if not isinstance(values["title"], str | None):
+        fail("title", f"must be text (got {values['title']!r})")
+    for key in ("suppress", "synthetic"):
+        if not isinstance(values[key], bool):
+            fail(key, f"must be true or false, without quotes (got {values[key]!r})")
+    if values["weighting"] not in WEIGHTINGS:
+        fail("weighting", f"must be one of {', '.join(WEIGHTINGS)}")
+    for key in ("seed", "n_resamples", "match_k", "min_n"):
+        if not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < 0:
+            fail(key, "must be a whole number of 0 or more")
+    if isinstance(values["match_k"], int) and values["match_k"] == 0:
+        fail("match_k", "must be at least 1 (the comparison schools matched to each school)")
+    if isinstance(values["n_resamples"], int) and 0 < values["n_resamples"] < 100:
+        fail("n_resamples", "must be 0 (no intervals) or at least 100")
+    cohorts = values["cohorts"]
+    if cohorts is not None:
+        if not isinstance(cohorts, list) or not cohorts:
+            fail("cohorts", "must be a list of cohort labels, e.g. [1, 2]")
+        else:
+            cohorts = [_label(c) for c in cohorts]
+    comparators = _comparators(values["comparators"], fail)
+    for key in ("provisional_years", "notes", "comparators"):
+        if values[key] is not None and not isinstance(values[key], list):
+            fail(key, f"must be a list, such as [{values[key]!r}] (got {values[key]!r})")
+            values[key] = []
+    provisional: list[int] = []
+    for y in values["provisional_years"] or []:
+        try:
+            provisional.append(_as_year(y))
+        except ValueError:
+            fail("provisional_years", f"has {y!r}, which is not a year")
+    notes = values["notes"] or []
+    if not isinstance(notes, list):
+        fail("notes", "must be a list of sentences")
+
+    if problems:
+        where = f"file {source}: " if source else ""
+        raise InputError(where + problems_sentence(problems))
+    return ReportParams(
+        report_id=report_id,
+        title=str(values["title"]),
+        roster=_resolve(values["roster"], base_dir),
+        performance=performance,
+        baseline_year=int(baseline_year),
+        outcome_year=int(outcome_year),
+        subject=str(values["subject"]),
+        threshold=float(threshold),
+        cohorts=cohorts,
+        comparators=comparators,
+        provisional_years=provisional,
+        synthetic=bool(values["synthetic"]),
+        la_code=None if values["la_code"] in (None, "") else str(values["la_code"]),
+        seed=int(values["seed"]),
+        n_resamples=int(values["n_resamples"]),
+        match_k=int(values["match_k"]),
+        weighting=str(values["weighting"]),
+        min_n=int(values["min_n"]),
+        suppress=bool(values["suppress"]),
+        notes=[str(n) for n in notes],
+        source=source.resolve() if source else None,
+    )
+
+
+def _as_year(value: Any) -> int:
+    text = str(value).strip()
+    if not re.fullmatch(r"(19|20)\d\d", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _label(value: Any) -> str:
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _resolve(value: Any, base_dir: Path) -> Path:
+    path = Path(str(value)).expanduser()
+    return (path if path.is_absolute() else base_dir / path).resolve()
+
+
+def _number(value: Any, key: str, fail) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(key, f"must be a number such as -2.0 (got {value!r})")
+        return math.nan
+    return float(value)
+
+
+def _comparators(raw: Any, fail) -> list[Comparator]:
+    if raw in (None, []):
+        return []
+    if not isinstance(raw, list):
+        fail("comparators", "must be a list of {label, values: {year: value}}")
+        return []
+    out = []
+    for item in raw:
+        if (
+            not isinstance(item, dict)
+            or "label" not in item
+            or not isinstance(item.get("values"), dict)
+        ):
+            fail("comparators", "entries need a 'label' and 'values' mapping year -> value")
+            continue
+        values: dict[int, float] = {}
+        for y, v in item["values"].items():
+            try:
+                values[_as_year(y)] = float(v)
+            except (TypeError, ValueError):
+                fail("comparators", f"'{item['label']}' has a bad year or value: {y!r}: {v!r}")
+        measure = item.get("measure", "progress")
+        if measure not in ("progress", "attainment"):
+            fail("comparators", f"'{item['label']}' measure must be progress or attainment")
+        out.append(Comparator(label=str(item["label"]), values=values, measure=measure))
+    return out

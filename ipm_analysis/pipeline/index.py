@@ -1,0 +1,222 @@
+"""``outputs/index.html``: one self-contained page listing every report in an output folder.
+
+Each row: title (linking the report), years, subject, schools, the headline change in
+progress (with its interval when ``summary.csv`` has ``ci_low``/``ci_high``), status
+(built, or failed with the first line of the error), and when it was built; newest first.
+No scripts, no external requests, every value escaped; tables scroll sideways on a phone.
+Reads only small files (report_info.json, manifest.json, summary.csv) without pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Any, Protocol
+
+from ipm_analysis.core.rounding import fmt
+
+
+class Failure(Protocol):
+    """A report the batch could not build (``BatchItem`` fits)."""
+
+    params_path: Path
+    report_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    report_id: str
+    title: str
+    years: str
+    subject: str
+    schools: str
+    headline: str
+    status: str
+    when: datetime | None
+    link: str | None
+
+
+def headline_change(summary_csv: Path) -> str:
+    """'-0.97 to -0.37 (+0.60, 95% CI +0.10 to +1.10)' for progress, group all; '' if none."""
+    try:
+        with summary_csv.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError:
+        return ""
+    row = next(
+        (r for r in rows if r.get("measure") == "progress" and r.get("group") == "all"), None
+    )
+    if row is None or not _number(row.get("change")):
+        return ""
+    text = (
+        f"{fmt(float(row['baseline']))} to {fmt(float(row['outcome']))} "
+        f"({fmt(float(row['change']), signed=True)}"
+    )
+    if _number(row.get("ci_low")) and _number(row.get("ci_high")):
+        text += (
+            f", 95% CI {fmt(float(row['ci_low']), signed=True)} to "
+            f"{fmt(float(row['ci_high']), signed=True)}"
+        )
+    return text + ")"
+
+
+def _number(text: str | None) -> bool:
+    try:
+        return text not in (None, "") and float(text) == float(text)  # not NaN
+    except ValueError:
+        return False
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _when(manifest: Mapping[str, Any], fallback: Path) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(manifest["started"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        return datetime.fromtimestamp(fallback.stat().st_mtime, UTC)
+    except OSError:
+        return None
+
+
+def folder_row(folder: Path) -> IndexRow:
+    """What the index shows for a report folder (``<id>/`` or ``<id>.failed/``)."""
+    failed = folder.name.endswith(".failed")
+    report_id = folder.name.removesuffix(".failed")
+    info = _read_json(folder / "report_info.json")
+    manifest = _read_json(folder / "manifest.json")
+    params = manifest.get("params") or {}
+    years = info.get("years") or (
+        f"{params['baseline_year']} to {params['outcome_year']}" if "outcome_year" in params else ""
+    )
+    report = folder / ("report.ipynb" if failed else "report.html")
+    return IndexRow(
+        report_id=report_id,
+        title=str(info.get("title") or params.get("title") or report_id),
+        years=str(years),
+        subject=str(info.get("subject") or params.get("subject") or ""),
+        schools=str(info.get("schools") or ""),
+        # the report's own headline (it knows about suppression); else read summary.csv
+        headline=""
+        if failed
+        else (info.get("headline") or headline_change(folder / "summary.csv")),
+        status="failed: see the kept notebook" if failed else "built",
+        when=_when(manifest, report),
+        link=f"{folder.name}/{report.name}" if report.is_file() else None,
+    )
+
+
+def index_rows(output_dir: Path, failures: Iterable[Failure] = ()) -> list[IndexRow]:
+    """Every report in ``output_dir``, newest first; a failed last run shows as failed."""
+    rows: dict[str, IndexRow] = {}
+    folders = [
+        f
+        for f in Path(output_dir).iterdir()
+        if f.is_dir() and not f.name.startswith(".") and not f.name.endswith(".failed")
+    ]
+    for folder in folders:
+        if (folder / "report.html").is_file():
+            rows[folder.name] = folder_row(folder)
+    for folder in Path(output_dir).glob("*.failed"):
+        if not folder.is_dir():
+            continue
+        failed = folder_row(folder)
+        good = rows.get(failed.report_id)
+        if good is None:
+            rows[failed.report_id] = failed
+        elif failed.when and good.when and failed.when > good.when:
+            rows[failed.report_id] = _replace(
+                good, status="failed: the last run failed; this is the previous build"
+            )
+    for item in failures:  # this batch's failures carry the first line of the error
+        key = item.report_id or f"params:{item.params_path}"
+        status = f"failed: {item.message}"
+        old = rows.get(key)
+        if old is None:
+            name = item.report_id or str(item.params_path)
+            rows[key] = IndexRow(name, name, "", "", "", "", status, datetime.now(UTC), None)
+            continue
+        if old.link and old.link.endswith("report.html"):
+            status += " (the link is the previous build)"
+        rows[key] = _replace(old, status=status)
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(rows.values(), key=lambda r: (r.when or epoch, r.report_id), reverse=True)
+
+
+def _replace(row: IndexRow, **changes: Any) -> IndexRow:
+    from dataclasses import replace
+
+    return replace(row, **changes)
+
+
+def render_index(rows: Iterable[IndexRow]) -> str:
+    """The index page's HTML: every value escaped."""
+    body = []
+    for r in rows:
+        title = escape(r.title)
+        if r.link:
+            title = f'<a href="{escape(r.link)}">{title}</a>'
+        when = f"{r.when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if r.when else ""
+        css = "failed" if r.status.startswith("failed") else "built"
+        body.append(
+            f'<tr><th scope="row">{title}<br><span class="id">{escape(r.report_id)}</span></th>'
+            f"<td>{escape(r.years)}</td><td>{escape(r.subject)}</td>"
+            f"<td>{escape(r.schools)}</td><td>{escape(r.headline)}</td>"
+            f'<td class="{css}">{escape(r.status)}</td><td>{escape(when)}</td></tr>'
+        )
+    rows_html = "\n".join(body) or '<tr><td colspan="7">No reports yet.</td></tr>'
+    return _PAGE.replace("{rows}", rows_html)
+
+
+def write_index(output_dir: Path, failures: Iterable[Failure] = ()) -> Path:
+    """Write ``<output_dir>/index.html`` (atomically) and return its path."""
+    output_dir = Path(output_dir)
+    page = render_index(index_rows(output_dir, failures))
+    path = output_dir / "index.html"
+    tmp = output_dir / ".index.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>IPM impact reports</title>
+<style>
+body { font-family: "Segoe UI", Arial, sans-serif; color: #0b0c0c; max-width: 72rem;
+       margin: 0 auto; padding: 0 1rem; line-height: 1.45; }
+.wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; min-width: 44rem; }
+caption { text-align: left; font-weight: bold; padding: 0.4rem 0; }
+th, td { border-bottom: 1px solid #b1b4b6; padding: 0.35rem 0.6rem; text-align: left;
+         vertical-align: top; }
+thead th { border-bottom: 2px solid #0b0c0c; background: #f3f2f1; }
+.id { font-weight: normal; color: #505a5f; font-size: 0.85em; }
+.failed { color: #d4351c; font-weight: bold; }
+a { color: #1d70b8; }
+</style></head>
+<body><h1>IPM impact reports</h1>
+<p>Every report in this folder, newest first. The headline is the change in the project
+schools' average progress score (simple mean over schools).</p>
+<div class="wrap"><table><caption>Reports</caption>
+<thead><tr><th scope="col">Report</th><th scope="col">Years</th><th scope="col">Subject</th>
+<th scope="col">Schools</th><th scope="col">Progress: baseline to outcome (change)</th>
+<th scope="col">Status</th><th scope="col">Built</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table></div></body></html>
+"""
