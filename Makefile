@@ -37,16 +37,16 @@ report: checkout
 	@echo "Open $(abspath $(OUTPUT))/index.html"
 
 test: $(VENV)/.test checkout
-	$(BIN)/ruff check ipm_analysis tests benchmarks scripts
+	$(BIN)/ruff check ipm_analysis tests benchmarks scripts examples
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.test
-	$(BIN)/ruff check ipm_analysis tests benchmarks scripts
-	$(BIN)/ruff format --check ipm_analysis tests benchmarks scripts
+	$(BIN)/ruff check ipm_analysis tests benchmarks scripts examples
+	$(BIN)/ruff format --check ipm_analysis tests benchmarks scripts examples
 
 format: $(VENV)/.test
-	$(BIN)/ruff format ipm_analysis tests benchmarks scripts
-	$(BIN)/ruff check --fix ipm_analysis tests benchmarks scripts
+	$(BIN)/ruff format ipm_analysis tests benchmarks scripts examples
+	$(BIN)/ruff check --fix ipm_analysis tests benchmarks scripts examples
 
 lab: $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

@@ -1,10 +1,13 @@
 """Write every SYNTHETIC example file (invented schools and pupils) deterministically, and
 the package's list of their SHA-256 hashes (the only files a report calls synthetic).
 
-    python scripts/make_example_data.py [--out examples] [--seed 20170919]
+    python scripts/make_example_data.py [--out examples] [--seed 20170919] [--registry FILE]
 
-Same seed, same bytes: tests/test_synthetic.py regenerates into a temporary directory and
-compares with the committed files.
+The generators live in ``examples/generator/`` (``impact.py``: the DfE tables and rosters;
+``focus.py``: the focus pupil files and PAG table), outside the installed package, so editing
+them changes no report's code fingerprint; this script is the one way to run them. Same seed,
+same bytes: tests/test_synthetic.py regenerates into a temporary directory and compares with
+the committed files and registry.
 """
 
 from __future__ import annotations
@@ -13,11 +16,21 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the generators are imported from the checkout, not installed
+    sys.path.insert(0, str(ROOT))
 
-from ipm_analysis.focus.synthetic import write_example, write_programme_example  # noqa: E402
+from examples.generator.focus import write_example, write_programme_example  # noqa: E402
+from examples.generator.impact import DEFAULT_SEED, make_example_data, write_tables  # noqa: E402
 from ipm_analysis.inputs.synthetic_files import REGISTRY, write_registry  # noqa: E402
-from ipm_analysis.synthetic import DEFAULT_SEED, make_example_data, write_tables  # noqa: E402
+
+
+def write_all(out: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write every example file under ``out``: the impact tables and rosters, then the focus
+    PAG table and pupil files (in ``out/focus``). Returns the paths written."""
+    written = write_tables(make_example_data(seed), out)
+    focus = Path(out) / "focus"
+    return written + write_example(focus) + write_programme_example(focus)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,10 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "--registry", type=Path, default=REGISTRY, help="where to write the list of hashes"
     )
     args = parser.parse_args(argv)
-    focus = Path(args.out) / "focus"
-    written = write_tables(make_example_data(args.seed), args.out)
-    written += write_example(focus) + write_programme_example(focus)
-    for path in written:
+    for path in write_all(args.out, args.seed):
         print(path)
     print(write_registry(args.out, args.registry))
     return 0

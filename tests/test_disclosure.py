@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from ipm_analysis.impact.disclosure import apply_suppression, is_suppressed
-from ipm_analysis.impact.evaluation import evaluate, write_tables
+from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 from ipm_analysis.reporting.charts.impact import all_charts
+from ipm_analysis.reporting.outputs import write_tables
 from ipm_analysis.reporting.presentation import headline, measure_table
 
 from conftest import ipm
@@ -64,7 +65,15 @@ def test_report_suppresses_by_default_and_no_suppress_keeps_true_values(made_up,
     ev = evaluate(replace(params, min_n=3))
     write_tables(ev, str(tmp_path / "on"))
     on = pd.read_csv(tmp_path / "on" / "summary.csv").set_index(["measure", "group"])
-    assert list(on.columns) == ["n_schools", "baseline", "outcome", "change", "ci_low", "ci_high"]
+    assert list(on.columns) == [
+        "n_schools",
+        "baseline",
+        "outcome",
+        "change",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    ]
     assert on.loc[("progress", "cohort:2"), "n_schools"] == 1
     figures = ["baseline", "outcome", "change", "ci_low", "ci_high"]
     assert on.loc[("progress", "cohort:2"), figures].isna().all()

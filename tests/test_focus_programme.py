@@ -13,11 +13,10 @@ from ipm_analysis.focus.programme import (
     build_programme_report,
     published_schools,
     published_summary,
-    schools_table,
-    write_outputs,
 )
 from ipm_analysis.focus.termly import reveals_hidden
 from ipm_analysis.pipeline.runner import kind_of
+from ipm_analysis.reporting.focus_programme import schools_table, write_outputs
 
 from focus_fixtures import write_csv, write_pag
 

@@ -188,3 +188,13 @@ def test_flags(tmp_path):
     assert frame["eal"].tolist() == [True, False]
     with pytest.raises(InputError, match="yes/no"):
         _read(tmp_path, f"{HEAD},send\nP1,2b,2b,2b,104,maybe\n")
+
+
+def test_flags_use_the_one_yes_no_reader_blank_counts_as_not_in_the_group(tmp_path):
+    rows = "".join(f"P{i},2b,2b,2b,104,{v}\n" for i, v in enumerate(["T", "f", "", "Y", "1"]))
+    frame = _read(tmp_path, f"{HEAD},eal\n{rows}")
+    assert frame["eal"].tolist() == [True, False, False, True, True]
+    with pytest.raises(InputError) as err:
+        _read(tmp_path, f"{HEAD},send\nP1,2b,2b,2b,104,no\nP2,2b,2b,2b,104,maybe\n")
+    assert (err.value.row, err.value.column) == (3, "send")
+    assert "'maybe' is not a yes/no flag" in err.value.message

@@ -3,6 +3,7 @@ defaults, from the notebooks folder, in a real kernel."""
 
 from __future__ import annotations
 
+import nbformat
 import pandas as pd
 import papermill
 import pytest
@@ -33,4 +34,21 @@ def test_report_notebook_defaults_build_the_synthetic_2017_18_example(tmp_path):
 
 def test_explore_notebook_runs_on_the_example_params(tmp_path):
     run("explore.ipynb", tmp_path)
-    assert (tmp_path / "explore.ipynb").is_file()
+    executed = nbformat.read(tmp_path / "explore.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    # the three seaborn figures: regression to the mean, groups before and after, the spread
+    figures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(figures) == 3
+    assert all(len(o.data["image/png"]) > 10_000 for o in figures)  # drawn, not blank
+    # the sensitivity table sets net change with match_k 5 beside match_k 10
+    text = "\n".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+    assert "match_k = 5" in text and "match_k = 10" in text
+
+
+def test_explore_notebook_is_committed_without_outputs():
+    notebook = nbformat.read(REPO / "notebooks" / "explore.ipynb", as_version=4)
+    assert not (REPO / "notebooks" / "explore.ipynb").is_symlink()  # a file of its own
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None

@@ -65,8 +65,12 @@ def test_report_folder_holds_nothing_else_and_no_kernel_is_left_running(built):
     _, out = built
     # no kernel log, no IPC sockets, no building or failed folders: only the report
     assert sorted(p.name for p in out.iterdir()) == [
+        "counts.csv",
+        "detectable_effects.csv",
+        "effects.csv",
         "figures",
         "manifest.json",
+        "model_fits.csv",
         "report.html",
         "report.ipynb",
         "report_info.json",
@@ -228,9 +232,11 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     assert s.loc[("progress", "cohort:B"), "baseline"] == pytest.approx(-5.3 / 3)
     assert s.loc[("attainment", "all"), "baseline"] == pytest.approx(508 / 7)
     assert s.loc[("attainment", "all"), "outcome"] == pytest.approx(496 / 7)
+    counts = pd.read_csv(tmp_path / "out" / "surrey" / "counts.csv")
+    counts = counts.set_index(["measure", "group"])
     assert (
-        s.loc[("below_threshold", "all"), "baseline"],
-        s.loc[("below_threshold", "all"), "outcome"],
+        counts.loc[("below_threshold", "all"), "baseline_count"],
+        counts.loc[("below_threshold", "all"), "outcome_count"],
     ) == (1, 4)
     assert s.loc[("progress", "la"), "baseline"] == pytest.approx(-0.3)
     assert s.loc[("progress", "la"), "outcome"] == pytest.approx(-0.2)

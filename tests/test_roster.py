@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ipm_analysis.core.errors import InputError
@@ -34,8 +35,6 @@ def test_optional_columns_may_be_absent(tmp_path):
 
 
 def test_cohort_labels_sort_numbers_numerically():
-    import pandas as pd
-
     assert cohort_labels(pd.DataFrame({"cohort": ["10", "2", "Pilot", "1"]})) == [
         "1",
         "2",
@@ -79,3 +78,21 @@ def test_non_utf8_roster_says_so_with_the_line(tmp_path):
 def test_a_urn_padded_with_a_leading_zero_is_the_same_school(tmp_path):
     roster = read_roster(write(tmp_path, "urn,cohort\n0100001,1\n"))
     assert roster["urn"].tolist() == ["100001"]
+
+
+def test_tla_uses_the_one_yes_no_reader_blank_is_not_known(tmp_path):
+    roster = read_roster(
+        write(
+            tmp_path,
+            "urn,cohort,tla\n100001,1,T\n100002,1,f\n100003,1,\n100004,1, Y \n100005,1,0\n",
+        )
+    )
+    assert roster["tla"].dtype == "boolean"
+    assert roster["tla"].tolist() == [True, False, pd.NA, True, False]
+
+
+def test_bad_tla_names_its_own_line_after_skipped_empty_rows(tmp_path):
+    with pytest.raises(InputError) as err:
+        read_roster(write(tmp_path, "urn,cohort,tla\n100001,1,yes\n,,\n100002,1,nope\n"))
+    assert (err.value.row, err.value.column) == (4, "tla")
+    assert "'nope' is not a yes/no value" in err.value.message

@@ -1,5 +1,9 @@
 """The shipped synthetic example data: reproducible byte for byte, and calibrated.
 
+``scripts/make_example_data.py`` regenerates every example file (impact tables, rosters, focus
+pupil files and PAG table) and the package's hash registry; the generators it runs live in
+``examples/generator/``, outside the package.
+
 The calibration checks use plain pandas on the committed files (no ipm_analysis code), so each
 figure can be checked by hand: a school counts when it has a number in both years after
 academy linking; means are simple means over schools; withdrawn schools are left out.
@@ -7,20 +11,26 @@ academy linking; means are simple means over schools; withdrawn schools are left
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.synthetic import (
-    KS2_COLUMNS,
-    make_example_data,
-    national_size_table,
-    write_tables,
-)
+from ipm_analysis.inputs.synthetic_files import REGISTRY
+from ipm_analysis.pipeline import manifest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+from conftest import REPO
+
+if str(REPO) not in sys.path:  # the generators are imported from the checkout, as the script does
+    sys.path.insert(0, str(REPO))
+
+from examples.generator.impact import KS2_COLUMNS  # noqa: E402
+
+EXAMPLES = REPO / "examples"
 FOLDERS = {2017: "2016-2017", 2018: "2017-2018", 2019: "2018-2019"}
 TOL = 0.02 + 1e-9  # the published figures, +/-0.02 (1e-9: float noise at the exact edge)
 EXAMPLE_FILES = [
@@ -91,10 +101,65 @@ def roster_1819() -> pd.DataFrame:
     return roster[roster["status"] == "completed"]
 
 
-def test_regenerating_reproduces_the_committed_files_byte_for_byte(tmp_path: Path) -> None:
-    write_tables(make_example_data(), tmp_path)
-    for relative in EXAMPLE_FILES:
-        assert (tmp_path / relative).read_bytes() == (EXAMPLES / relative).read_bytes(), relative
+def _script():
+    """``scripts/make_example_data.py`` as a module (it is a script, not part of the package)."""
+    path = REPO / "scripts" / "make_example_data.py"
+    spec = importlib.util.spec_from_file_location("make_example_data", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _data_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.csv"))
+
+
+def test_the_script_regenerates_every_example_file_and_the_registry_byte_for_byte(
+    tmp_path: Path, capsys
+) -> None:
+    out, registry = tmp_path / "examples", tmp_path / "synthetic_inputs.txt"
+    assert _script().main(["--out", str(out), "--registry", str(registry)]) == 0
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert made == _data_files(EXAMPLES)  # nothing shipped that the script does not make
+    assert set(EXAMPLE_FILES) < set(made) and any(m.startswith("focus/") for m in made)
+    for relative in made:
+        assert (out / relative).read_bytes() == (EXAMPLES / relative).read_bytes(), relative
+    assert registry.read_text(encoding="utf-8") == REGISTRY.read_text(encoding="utf-8")
+    assert str(registry) in capsys.readouterr().out
+
+
+def test_examples_hold_only_data_the_readme_and_the_generator() -> None:
+    others = {
+        p.relative_to(EXAMPLES).as_posix()
+        for p in EXAMPLES.rglob("*")
+        if p.is_file() and p.suffix != ".csv" and "__pycache__" not in p.parts
+    }
+    assert others == {
+        "README.md",
+        "__init__.py",
+        "generator/__init__.py",
+        "generator/focus.py",
+        "generator/impact.py",
+    }
+
+
+def test_the_package_neither_holds_nor_imports_the_generators() -> None:
+    """The generators are not in the wheel nor the code fingerprint, so editing them rebuilds
+    no report; the runtime never imports them (nor the notebooks)."""
+    assert not [p for p in manifest.code_files() if "synthetic.py" in p.name]
+    assert not [p for p in manifest.code_files() if not p.is_relative_to(manifest.PACKAGE_ROOT)]
+    for path in manifest.PACKAGE_ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                assert not name.startswith("examples"), (path, name)
+                assert not name.endswith(".synthetic"), (path, name)
+    for notebook in [*manifest.PACKAGE_ROOT.rglob("*.ipynb"), *REPO.glob("notebooks/*.ipynb")]:
+        assert "examples.generator" not in notebook.read_text(encoding="utf-8"), notebook
 
 
 def test_files_look_like_dfe_files() -> None:
@@ -228,14 +293,3 @@ def test_regression_to_the_mean_among_non_project_schools(base, outcome, roster_
     change = (pairs["out"] - pairs["base"]).mean()
     predicted = (intercept + slope * pairs["base"]).mean()
     assert 0.05 <= change - predicted < change
-
-
-def test_national_size_table_shape_and_codes() -> None:
-    table = national_size_table(n_schools=2_000, n_columns=300, seed=1)
-    assert table.shape == (2_000, 300)
-    assert tuple(table.columns[: len(KS2_COLUMNS)]) == KS2_COLUMNS
-    assert table.columns.is_unique and (table["RECTYPE"] == "1").all()
-    values = pd.Series(table.drop(columns=list(KS2_COLUMNS[:11])).to_numpy().ravel())
-    assert {"SUPP", "NE", ""} <= set(values)
-    assert values.str.fullmatch(r"-?\d+\.\d").any() and values.str.endswith("%").any()
-    assert table["URN"].is_unique

@@ -143,3 +143,14 @@ def test_wheel_install_builds_every_example_report_from_another_folder(installed
         assert record["git_commit"] is None
         notebook = Path(record["inputs"]["notebook"]["path"])
         assert notebook.is_relative_to(installed["venv"].resolve()), notebook
+
+
+def test_installed_package_serves_the_analyst_api_from_another_folder(installed):
+    params = REPO / "params" / "ipm_2017_18.yaml"
+    code = (
+        "from ipm_analysis import load_params, evaluate; "
+        f"t = evaluate(load_params({str(params)!r})).tidy(); print(len(t))"
+    )
+    done = _run(installed["python"], "-c", code, cwd=installed["elsewhere"])
+    # 35 roster schools and a comparison pool of 255, each x 2 years x 2 measures
+    assert int(done.stdout.split()[-1]) == (35 + 255) * 2 * 2 == 1160, done.stdout

@@ -61,3 +61,9 @@ class Terminated(BaseException):
     what it half-built on the way out (exit code 143, as a shell reports a SIGTERM)."""
 
     exit_code = 143
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (a batch's table of results shows only that)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)

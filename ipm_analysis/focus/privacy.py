@@ -16,28 +16,22 @@ from pathlib import Path
 
 import pandas as pd
 
-#: Input columns an output may carry (identifiers of the row, or its modelled figures).
-SHOWN_INPUT_COLUMNS = (
-    "pupil_id",
-    "urn",
-    "window",
-    "ks1_aps",
-    "ks2_reading",
-    "ks2_writing",
-    "ks2_maths",
-)
-#: Output columns that only a pupil row has (a programme output must have none of them).
-PUPIL_LEVEL_COLUMNS = (
-    "pupil_id",
-    "ks1_aps",
-    "pag",
-    "estimate",
-    "score",
-    "capped_progress",
-    "focus",
-    "target",
-    "points_needed",
-)
+from ipm_analysis.focus import report as focus_report
+from ipm_analysis.focus.pupils import KS2_COLUMNS
+
+#: Input columns an output may carry (identifiers of the row, or its modelled figures). Every
+#: other column of a pupil file (KS1 outcomes, flags, and any column added later) is private.
+SHOWN_INPUT_COLUMNS = ("pupil_id", "urn", "window", "ks1_aps", *KS2_COLUMNS)
+
+
+def pupil_level_columns() -> tuple[str, ...]:
+    """Output columns that only a pupil row has (a programme output must have none of them):
+    the columns a school report writes per pupil (``focus.report.PUPIL_COLUMNS``) that are not
+    also school-level figures (``focus.report.SCHOOL_COLUMNS``, e.g. ``progress``)."""
+    school = set(focus_report.SCHOOL_COLUMNS)
+    return tuple(c for c in focus_report.PUPIL_COLUMNS if c not in school)
+
+
 _TAG = re.compile(r"<[^>]+>")
 _CELL_SPLIT = re.compile(r"[|,\t\"]+")
 
@@ -82,7 +76,7 @@ def scan_outputs(
     """Findings (empty when clean) for every file under ``output_dir``.
 
     With ``pupil_rows=False`` (a programme report) no pupil id may appear at all, and no CSV
-    may have a pupil-level column (:data:`PUPIL_LEVEL_COLUMNS`).
+    may have a pupil-level column (:func:`pupil_level_columns`).
     """
     inputs = pd.concat(
         [pd.read_csv(p, dtype=str, keep_default_na=False) for p in pupil_files],
@@ -94,6 +88,7 @@ def scan_outputs(
         values = {str(row[c]).strip().lower() for c in private_columns}
         values = {v for v in values if v and not re.fullmatch(r"[-+.\d]+", v)}
         private.setdefault(str(row["pupil_id"]), set()).update(values)
+    pupil_level = pupil_level_columns()
     findings = []
     for path in sorted(Path(output_dir).rglob("*")):
         if not path.is_file():
@@ -104,7 +99,7 @@ def scan_outputs(
             leaked = [c for c in records[0] if c in private_columns]
             findings += [f"{path.name}: column '{c}' is pupil-level input" for c in leaked]
             if not pupil_rows:
-                rows = [c for c in records[0] if c in PUPIL_LEVEL_COLUMNS]
+                rows = [c for c in records[0] if c in pupil_level]
                 findings += [f"{path.name}: column '{c}' is pupil-level" for c in rows]
         if not pupil_rows:
             for pupil_id in sorted(private):

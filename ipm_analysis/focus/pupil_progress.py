@@ -12,10 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.core.constants import Z95
 from ipm_analysis.focus.prior_attainment import PagTable
-
-#: Two-sided 95% normal quantile used by the DfE's confidence intervals.
-Z95 = 1.96
 
 
 def assign_pag(aps: np.ndarray, table: PagTable) -> np.ndarray:

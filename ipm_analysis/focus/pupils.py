@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.core.errors import InputError
+from ipm_analysis.core.yesno import ACCEPTED, parse_yes_no
 from ipm_analysis.focus.ks1_points import ks1_aps, ks1_points
 from ipm_analysis.focus.prior_attainment import SUBJECT_NAMES
 from ipm_analysis.focus.reference_data import KS2_SCALED_MIN, KS2_SCORE_MAX, ks2_point_table
@@ -43,8 +44,6 @@ _NAME_WORDS = re.compile(
 _LETTER_RUN = re.compile(r"[^\W\d_]+")  # letters only (any alphabet), no digits or '_'
 _NAME_JOIN = re.compile(r"[\s._']+")  # what joins a first name, initial or surname
 _UPN = re.compile(r"[A-Za-z][0-9]{11}[0-9A-Za-z]")
-_TRUE = {"1", "y", "yes", "true"}
-_FALSE = {"0", "n", "no", "false", ""}
 
 
 def pupil_id_problem(value: str) -> str | None:
@@ -344,14 +343,14 @@ def _aps(raw: pd.DataFrame, path: Path) -> pd.Series:
 
 
 def _flag(raw: pd.DataFrame, column: str, path: Path) -> pd.Series:
-    text = raw[column].str.lower()
-    bad = ~text.isin(_TRUE | _FALSE)
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
+    """A flag column as booleans; a blank cell is not known, so the pupil is not counted in
+    that group (False)."""
+    flags, bad = parse_yes_no(raw[column])
+    if bad is not None:
         raise InputError(
-            f"'{raw[column].iloc[pos]}' is not a yes/no flag (use 1/0, yes/no).",
+            f"'{raw[column].iloc[bad]}' is not a yes/no flag (use {ACCEPTED}).",
             path=path,
-            row=int(raw["line"].iloc[pos]),
+            row=int(raw["line"].iloc[bad]),
             column=column,
         )
-    return text.isin(_TRUE)
+    return flags.fillna(False).astype(bool)

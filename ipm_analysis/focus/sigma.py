@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ipm_analysis.core.constants import Z95
 from ipm_analysis.core.errors import InputError
-from ipm_analysis.focus.pupil_progress import Z95
 from ipm_analysis.focus.reference_data import national_sd_table
 from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_MAINSTREAM,
@@ -70,7 +70,8 @@ def estimate_sigma(path: str | Path, year: int, subject_name: str) -> Sigma:
         value=float(np.median(per_school)),
         source=(
             f"estimated from {Path(path).name}: median over {per_school.size} schools of "
-            "interval half-width x sqrt(TELIG x coverage) / 1.96 (derived, not the DfE's value)"
+            f"interval half-width x sqrt(TELIG x coverage) / {Z95:g} (derived, not the DfE's "
+            "value)"
         ),
         derived=True,
         n_schools=int(per_school.size),

@@ -10,16 +10,11 @@ import re
 
 import pandas as pd
 
+from ipm_analysis.core.constants import SUPPRESSED
 from ipm_analysis.core.errors import InputError
 from ipm_analysis.core.rounding import fmt
+from ipm_analysis.core.years import WINDOWS  # the window ids and labels (also used from here)
 
-#: Window id -> label, in the order of the school year.
-WINDOWS: dict[str, str] = {
-    "october": "October",
-    "december-january": "December/January",
-    "march-april": "March/April",
-    "july": "July",
-}
 _ALIASES = {
     "oct": "october",
     "dec": "december-january",
@@ -34,8 +29,6 @@ _ALIASES = {
     "mar-apr": "march-april",
     "jul": "july",
 }
-#: Shown in place of a suppressed small number.
-SUPPRESSED = "c"
 DEFAULT_MIN_N = 3
 
 

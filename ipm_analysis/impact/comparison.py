@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from ipm_analysis.core.constants import Z80_POWER, Z95
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS
 from ipm_analysis.impact.uncertainty import _indices, bootstrap_indices, percentile_interval
 from ipm_analysis.impact.uncertainty import resampled_means as _resampled_means
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import RECTYPE_MAINSTREAM
 
-#: Minimum detectable effect in standard errors: 80% power, 5% two-sided (1.96 + 0.84).
-MDE_MULTIPLIER = 2.8
+#: Minimum detectable effect in standard errors: 80% power, 5% two-sided (1.96 + 0.84 = 2.8).
+MDE_MULTIPLIER = Z95 + Z80_POWER
 #: Distances are compared at this many decimals, so float noise does not break ties.
 TIE_DECIMALS = 6
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: What a reader sees in place of a suppressed figure (the DfE's and ONS's symbol).
-SYMBOL = "c"
+from ipm_analysis.core.constants import SUPPRESSED
+
+#: What a reader sees in place of a suppressed figure (``core.constants.SUPPRESSED``; the name
+#: stays for the modules that import it from here).
+SYMBOL = SUPPRESSED
 #: Summary columns that describe a row rather than hold one of its figures.
 KEY_COLUMNS = ("measure", "group", "n_schools", "suppressed")
 
@@ -44,6 +47,6 @@ def row_suppressed(row: pd.Series) -> bool:
 def footnote(min_n: int) -> str:
     """The plain-English note shown wherever ``c`` appears."""
     return (
-        f"{SYMBOL} = not shown: the figure would be computed from fewer than {min_n} schools, "
+        f"{SUPPRESSED} = not shown: the figure would be computed from fewer than {min_n} schools, "
         "so it could identify a school (disclosure control)."
     )

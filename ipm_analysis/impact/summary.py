@@ -252,11 +252,6 @@ def _threshold_row(schools: pd.DataFrame, threshold: float) -> list:
     return _count_row("below_threshold", int(chosen.sum()), baseline, outcome)
 
 
-def significantly_below(schools: pd.DataFrame) -> pd.DataFrame:
-    """Among paired schools, how many were significantly below average (DfE upper limit < 0)."""
-    return pd.DataFrame([_significance_row(schools)], columns=SUMMARY_COLUMNS)
-
-
 def _significance_row(schools: pd.DataFrame) -> list:
     chosen = _paired(schools, "progress")
     baseline, outcome = (
@@ -268,13 +263,6 @@ def _significance_row(schools: pd.DataFrame) -> list:
 
 def _count_row(measure: str, n: int, baseline: int, outcome: int) -> list:
     return [measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
-
-
-def reference_rows(
-    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
-) -> pd.DataFrame:
-    """Published reference figures (LA, national, comparators): no school count."""
-    return pd.DataFrame(_reference_rows(group, baseline, outcome), columns=SUMMARY_COLUMNS)
 
 
 def _reference_rows(

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike
 
-#: The normal quantile the DfE uses for its 95% confidence limits.
-Z95 = 1.96
+from ipm_analysis.core.constants import Z95
 
 
 def bootstrap_indices(n: int, n_resamples: int, seed: int) -> np.ndarray:
@@ -67,43 +65,6 @@ def percentile_interval(statistics: np.ndarray, level: float = 0.95) -> tuple[fl
     return float(low), float(high)
 
 
-def bootstrap_means(
-    values: ArrayLike,
-    *,
-    weights: ArrayLike | None = None,
-    n_resamples: int = 10_000,
-    seed: int = 0,
-) -> np.ndarray:
-    """Bootstrap distribution of the (weighted) mean of per-school values; empty if < 2 schools.
-
-    Schools with a missing value or weight are left out before resampling.
-    """
-    x, w = _complete(values, weights)
-    _check_weights(w)
-    if x.size < 2:
-        return np.empty(0)
-    return resampled_means(x, w, bootstrap_indices(x.size, n_resamples, seed))
-
-
-def bootstrap_mean_ci(
-    values: ArrayLike,
-    *,
-    weights: ArrayLike | None = None,
-    n_resamples: int = 10_000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile bootstrap interval for the (weighted) mean of per-school values.
-
-    Use it for figures already paired within a school, such as changes or net changes.
-    ``(nan, nan)`` with fewer than 2 schools: one school says nothing about chance.
-    """
-    stats = bootstrap_means(values, weights=weights, n_resamples=n_resamples, seed=seed)
-    if stats.size == 0:
-        return float("nan"), float("nan")
-    return percentile_interval(stats, level)
-
-
 def bootstrap_se(
     values: ArrayLike,
     *,
@@ -113,9 +74,14 @@ def bootstrap_se(
 ) -> float:
     """Bootstrap standard error of the (weighted) mean; NaN with fewer than 2 schools.
 
-    The minimum detectable effect is about 2.8 of these (80% power, 5% two-sided test).
+    Schools with a missing value or weight are left out before resampling. The minimum
+    detectable effect is about 2.8 of these (80% power, 5% two-sided test).
     """
-    stats = bootstrap_means(values, weights=weights, n_resamples=n_resamples, seed=seed)
+    x, w = _complete(values, weights)
+    _check_weights(w)
+    if x.size < 2:
+        return float("nan")
+    stats = resampled_means(x, w, bootstrap_indices(x.size, n_resamples, seed))
     stats = stats[~np.isnan(stats)]
     return float(stats.std(ddof=1)) if stats.size >= 2 else float("nan")
 
@@ -148,20 +114,10 @@ def bootstrap_change_ci(
     return percentile_interval(stats, level)
 
 
-def significance(lower: pd.Series, upper: pd.Series) -> pd.Series:
-    """A school's progress against the national average (0) from the DfE's 95% limits.
-
-    'below' when the upper limit is below 0, 'above' when the lower limit is above 0,
-    'average' otherwise; ``<NA>`` where either limit is missing.
-    """
-    labels = significance_labels(
-        pd.to_numeric(lower).to_numpy(dtype=float), pd.to_numeric(upper).to_numpy(dtype=float)
-    )
-    return pd.Series(labels, index=lower.index, dtype="string", name="significance")
-
-
 def significance_labels(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """:func:`significance` over plain arrays (object array; None where a limit is missing)."""
+    """A school's progress against the national average (0) from the DfE's 95% limits:
+    'below' when the upper limit is below 0, 'above' when the lower limit is above 0,
+    'average' otherwise; None where either limit is missing (an object array)."""
     labels = np.where(upper < 0, "below", np.where(lower > 0, "above", "average")).astype(object)
     labels[np.isnan(lower) | np.isnan(upper)] = None
     return labels
@@ -175,23 +131,3 @@ def change_half_width(
     se_b = (upper_b - lower_b) / (2 * Z95)
     se_o = (upper_o - lower_o) / (2 * Z95)
     return Z95 * np.sqrt(se_b**2 + se_o**2)
-
-
-def change_interval(
-    lower_b: pd.Series,
-    upper_b: pd.Series,
-    lower_o: pd.Series,
-    upper_o: pd.Series,
-    change: pd.Series,
-) -> tuple[pd.Series, pd.Series]:
-    """A school's own 95% interval for its change, from the two years' published limits.
-
-    Each year's standard error is recovered as (upper - lower) / (2 x 1.96); the two years are
-    independent cohorts of pupils, so the change's half-width is 1.96 x sqrt(se_b^2 + se_o^2).
-    Returns ``(low, high)``; NaN where a limit is missing.
-    """
-    half_width = change_half_width(
-        *(np.asarray(x, dtype=float) for x in (lower_b, upper_b, lower_o, upper_o))
-    )
-    change = change.astype(float)
-    return (change - half_width).rename("change_low"), (change + half_width).rename("change_high")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.core.errors import InputError
+from ipm_analysis.core.yesno import ACCEPTED, parse_yes_no
 from ipm_analysis.inputs.csv_files import is_number, read_text_csv
 from ipm_analysis.inputs.params_file import closest
 
@@ -22,9 +23,6 @@ REQUIRED = ("urn", "cohort")
 OPTIONAL = ("school_name", "tla", "visits", "status")
 COMPLETED = "completed"
 WITHDRAWN = "withdrawn"
-
-_TRUE = {"yes", "y", "true", "t", "1"}
-_FALSE = {"no", "n", "false", "f", "0"}
 
 
 def read_roster(path: str | Path) -> pd.DataFrame:
@@ -152,12 +150,16 @@ def _required_text(values: pd.Series, column: str, path: Path, lines: pd.Series)
 
 
 def _flags(values: pd.Series, path: Path, lines: pd.Series) -> pd.Series:
-    lowered = values.str.lower()
-    known = lowered.isin(_TRUE | _FALSE) | lowered.eq("")
-    _first_bad(
-        ~known, values, lines, "tla", path, "is not a yes/no value (use yes/no, true/false or 1/0)."
-    )
-    return lowered.map(lambda v: True if v in _TRUE else (False if v in _FALSE else pd.NA))
+    """``tla`` as a nullable boolean (blank: not known)."""
+    flags, bad = parse_yes_no(values)
+    if bad is not None:
+        raise InputError(
+            f"'{values.iloc[bad]}' is not a yes/no value (use {ACCEPTED}).",
+            path=path,
+            row=int(lines[values.index[bad]]),
+            column="tla",
+        )
+    return flags
 
 
 def _visits(values: pd.Series, path: Path, lines: pd.Series) -> pd.Series:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ipm_analysis.core.errors import InputError, Terminated
+from ipm_analysis.core.errors import InputError, Terminated, first_line
 from ipm_analysis.inputs.files import check_output_dir, nearby_hint
 from ipm_analysis.pipeline.index import write_index
 from ipm_analysis.pipeline.terminal import Progress
@@ -63,12 +63,6 @@ def find_params(paths: Iterable[Path]) -> list[Path]:
     for path in found:
         unique.setdefault(path.resolve(), path)
     return list(unique.values())
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error's message (the batch table shows only that)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else repr(exc)
 
 
 def plan(

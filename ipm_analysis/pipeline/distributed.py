@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ipm_analysis.core.errors import InputError, MissingToolError, ReportError
+from ipm_analysis.core.errors import InputError, MissingToolError, ReportError, first_line
 
 SCHEDULER = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
 
@@ -243,7 +243,6 @@ def run_distributed(
     """
     from distributed import as_completed
 
-    from ipm_analysis.pipeline.batch import first_line
     from ipm_analysis.pipeline.manifest import input_hashes, sha256_file
     from ipm_analysis.pipeline.runner import read_warnings, report_inputs
 

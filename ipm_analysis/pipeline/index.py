@@ -14,11 +14,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any, Protocol
 
 from ipm_analysis.core.rounding import fmt
+from ipm_analysis.reporting.html import render
 
 
 class Failure(Protocol):
@@ -163,22 +163,23 @@ def _replace(row: IndexRow, **changes: Any) -> IndexRow:
 
 
 def render_index(rows: Iterable[IndexRow]) -> str:
-    """The index page's HTML: every value escaped."""
-    body = []
-    for r in rows:
-        title = escape(r.title)
-        if r.link:
-            title = f'<a href="{escape(r.link)}">{title}</a>'
-        when = f"{r.when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if r.when else ""
-        css = "failed" if r.status.startswith("failed") else "built"
-        body.append(
-            f'<tr><th scope="row">{title}<br><span class="id">{escape(r.report_id)}</span></th>'
-            f"<td>{escape(r.years)}</td><td>{escape(r.subject)}</td>"
-            f"<td>{escape(r.schools)}</td><td>{escape(r.headline)}</td>"
-            f'<td class="{css}">{escape(r.status)}</td><td>{escape(when)}</td></tr>'
-        )
-    rows_html = "\n".join(body) or '<tr><td colspan="7">No reports yet.</td></tr>'
-    return _PAGE.replace("{rows}", rows_html)
+    """The index page's HTML (template ``report/index_page.html.j2``): every value escaped."""
+    shown = [
+        {
+            "report_id": r.report_id,
+            "title": r.title,
+            "link": r.link,
+            "years": r.years,
+            "subject": r.subject,
+            "schools": r.schools,
+            "headline": r.headline,
+            "status": r.status,
+            "css": "failed" if r.status.startswith("failed") else "built",
+            "when": f"{r.when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if r.when else "",
+        }
+        for r in rows
+    ]
+    return render("index_page.html.j2", rows=shown) + "\n"
 
 
 def write_index(output_dir: Path, failures: Iterable[Failure] = ()) -> Path:
@@ -190,33 +191,3 @@ def write_index(output_dir: Path, failures: Iterable[Failure] = ()) -> Path:
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(path)
     return path
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>IPM impact reports</title>
-<style>
-body { font-family: "Segoe UI", Arial, sans-serif; color: #0b0c0c; max-width: 72rem;
-       margin: 0 auto; padding: 0 1rem; line-height: 1.45; }
-.wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; }
-table { border-collapse: collapse; min-width: 44rem; }
-caption { text-align: left; font-weight: bold; padding: 0.4rem 0; }
-th, td { border-bottom: 1px solid #b1b4b6; padding: 0.35rem 0.6rem; text-align: left;
-         vertical-align: top; }
-thead th { border-bottom: 2px solid #0b0c0c; background: #f3f2f1; }
-.id { font-weight: normal; color: #505a5f; font-size: 0.85em; }
-.failed { color: #d4351c; font-weight: bold; }
-a { color: #1d70b8; }
-</style></head>
-<body><h1>IPM impact reports</h1>
-<p>Every report in this folder, newest first. The headline is the change in the project
-schools' average progress score (simple mean over schools).</p>
-<div class="wrap"><table><caption>Reports</caption>
-<thead><tr><th scope="col">Report</th><th scope="col">Years</th><th scope="col">Subject</th>
-<th scope="col">Schools</th><th scope="col">Progress: baseline to outcome (change)</th>
-<th scope="col">Status</th><th scope="col">Built</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table></div></body></html>
-"""

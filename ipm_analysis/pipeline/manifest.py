@@ -30,11 +30,16 @@ WORKBOOK_ROOT = PACKAGE_ROOT.parent
 #: equal), so an editable checkout and a wheel install hash the same files.
 PACKAGE_DATA = ("reporting/templates/**/*", "data/*", "reporting/notebooks/*.ipynb")
 #: Distributions whose versions a manifest records (``ipm-analysis`` is the workbook).
-PACKAGES = ("pandas", "numpy", "matplotlib", "seaborn", "papermill", "nbconvert", "ipm-analysis")
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "jinja2",
+    "papermill",
+    "nbconvert",
+    "ipm-analysis",
+)
 
 
 def code_files(root: Path = PACKAGE_ROOT) -> list[Path]:

@@ -46,6 +46,14 @@ def _summary_suppressed(summary: pd.DataFrame, measure: str, group: str) -> bool
     return bool(hit["suppressed"].fillna(False).any())
 
 
+def _summary_change(summary: pd.DataFrame, measure: str, group: str) -> float | None:
+    """The summary's ``change`` for ``measure`` and ``group`` (None when it has none)."""
+    hit = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    if hit.empty or pd.isna(hit["change"].iloc[0]):
+        return None
+    return float(hit["change"].iloc[0])
+
+
 def group_before_after(
     summary: pd.DataFrame, measure: str, *, years: tuple[int, int], la_name: str, subject: str
 ) -> Chart:
@@ -200,24 +208,31 @@ def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str)
 
 
 def change_distribution(
-    schools: pd.DataFrame, *, years: tuple[int, int], hide_mean: bool = False
+    schools: pd.DataFrame,
+    *,
+    years: tuple[int, int],
+    hide_mean: bool = False,
+    mean_change: float | None = None,
 ) -> Chart:
     """How much schools' progress scores changed: a histogram with the mean and 0 marked.
 
-    ``hide_mean`` leaves the mean out when the group figure it equals is suppressed.
+    ``mean_change`` is the figure the report's table shows for all project schools (from the
+    summary, so weighted by pupils under ``weighting: pupils``); without it, the simple mean
+    of the schools drawn. ``hide_mean`` leaves the mean out when that figure is suppressed.
     """
     changes = schools.loc[paired(schools, "progress"), "progress_change"]
+    mean = changes.mean() if mean_change is None or pd.isna(mean_change) else mean_change
     fig, ax = new_figure(7.0, 3.6)
     if len(changes):
         bins = np.arange(np.floor(changes.min()) - 0.5, np.ceil(changes.max()) + 1.0, 0.5)
         ax.hist(changes, bins=bins, color=PALETTE[0], edgecolor="white", hatch="//")
     if len(changes) and not hide_mean:
         ax.axvline(
-            changes.mean(),
+            mean,
             color=PALETTE[3],
             linestyle="--",
             linewidth=1.5,
-            label=f"Mean change {fmt(changes.mean(), signed=True)}",
+            label=f"Mean change {fmt(mean, signed=True)}",
         )
     ax.axvline(0, color="black", linewidth=1.0, label="No change")
     ax.set_xlabel(f"Change in progress score, {year_label(years[0])} to {year_label(years[1])}")
@@ -236,7 +251,7 @@ def change_distribution(
         alt = (
             f"Histogram of {len(changes)} schools' change in progress score, from "
             f"{fmt(changes.min(), signed=True)} to {fmt(changes.max(), signed=True)}; "
-            f"mean {fmt(changes.mean(), signed=True)}, median {fmt(changes.median(), signed=True)}."
+            f"mean {fmt(mean, signed=True)}, median {fmt(changes.median(), signed=True)}."
         )
     else:
         alt = "No school has a progress score in both years."
@@ -256,7 +271,10 @@ def all_charts(
         group_before_after(summary, "progress", years=years, la_name=la_name, subject=subject),
         school_moves(schools, years=years, subject=subject),
         change_distribution(
-            schools, years=years, hide_mean=_summary_suppressed(summary, "progress", ALL)
+            schools,
+            years=years,
+            hide_mean=_summary_suppressed(summary, "progress", ALL),
+            mean_change=_summary_change(summary, "progress", ALL),
         ),
         group_before_after(summary, "attainment", years=years, la_name=la_name, subject=subject),
     ]

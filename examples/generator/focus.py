@@ -1,19 +1,19 @@
 """The shipped SYNTHETIC example: an invented PAG table and one invented school's pupils.
 
 Nothing here is DfE data or a real pupil. The PAG table carries a ``note`` saying so, which
-every report built on it shows; the programme example adds three more invented schools. Run
-``python -m ipm_analysis.focus.synthetic FOLDER`` to regenerate ``examples/focus/``.
+every report built on it shows; the programme example adds three more invented schools.
+``python scripts/make_example_data.py`` regenerates ``examples/focus/`` with every other
+example file and the hash registry.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.focus.termly import WINDOWS
+from ipm_analysis.core.years import WINDOWS
 
 SYNTHETIC_NOTE = "SYNTHETIC PAG table: invented for the example, not DfE figures"
 SYNTHETIC_URN = "999901"
@@ -166,9 +166,3 @@ def write_programme_example(folder: str | Path, year: int = 2019) -> list[Path]:
         pd.concat(frames.values(), ignore_index=True).to_csv(path, index=False)
         written.append(path)
     return written
-
-
-if __name__ == "__main__":
-    target = sys.argv[1] if len(sys.argv) > 1 else "examples/focus"
-    for path in write_example(target) + write_programme_example(target):
-        print(path)

@@ -1,5 +1,8 @@
 """Seeded generator of the shipped SYNTHETIC example data (invented schools, not real ones).
 
+Not part of the installed package (so editing it changes no report's code fingerprint): run
+``python scripts/make_example_data.py``, which writes every example file and the hash registry.
+
 The example data exist so that the default reports run end to end and reproduce the published
 tables of the 2017-18 and 2018-19 "Improving Progress in Mathematics" impact reports
 (within +/-0.02) without shipping real school data. Everything here is invented: the local
@@ -20,8 +23,6 @@ the same bytes):
 4. :func:`build_year_table` writes each year in the DfE KS2 format (all text, ``SUPP`` codes,
    academy ``URN_AC`` links), and :func:`la_summary_row` derives the LA row (RECTYPE 3) from the
    school rows actually written.
-
-:func:`national_size_table` makes a national-size (16,000 x 300) file for benchmarks.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ipm_analysis.core.constants import Z95
 from ipm_analysis.core.rounding import round_half_away
 
 DEFAULT_SEED = 20170919
@@ -611,7 +613,7 @@ def _tenths(value: int) -> str:
 def _limit(score: float, sigma: float, telig: int, cov: int, sign: int) -> str:
     """One 95% limit: score +/- 1.96*sigma/sqrt(n), n = round(TELIG*COV/100), 1 dp."""
     n = max(1, int(round_half_away(telig * cov / 100, 0)))
-    value = round_half_away(score + sign * 1.96 * sigma / math.sqrt(n), 1)
+    value = round_half_away(score + sign * Z95 * sigma / math.sqrt(n), 1)
     return f"{value + 0.0:.1f}"
 
 
@@ -688,7 +690,7 @@ def la_summary_row(schools_table: pd.DataFrame) -> dict[str, str]:
         ok = score.notna()
         weight = telig[ok] * cov[ok] / 100
         mean = float((score[ok] * weight).sum() / weight.sum())
-        half = 1.96 * SIGMA[subj] / math.sqrt(weight.sum())
+        half = Z95 * SIGMA[subj] / math.sqrt(weight.sum())
         row[f"{subj}PROG"] = f"{round_half_away(mean, 1) + 0.0:.1f}"
         row[f"{subj}PROG_LOWER"] = f"{round_half_away(mean - half, 1) + 0.0:.1f}"
         row[f"{subj}PROG_UPPER"] = f"{round_half_away(mean + half, 1) + 0.0:.1f}"
@@ -797,95 +799,3 @@ def write_tables(files: Mapping[str, pd.DataFrame], out_dir: str | Path) -> list
             frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
         written.append(path)
     return written
-
-
-# --- benchmark file -------------------------------------------------------------------------
-_FILLER_BASES = (
-    "PTRWM_EXP", "PTRWM_HIGH", "READPROG", "WRITPROG", "MATPROG", "PTREAD_EXP", "PTREAD_HIGH",
-    "PTMAT_EXP", "PTMAT_HIGH", "PTWRITTA_EXP", "PTGPS_EXP", "READ_AVERAGE", "GPS_AVERAGE",
-)  # fmt: skip
-_FILLER_SUFFIXES = ("B", "G", "L", "M", "H", "FSM6CLA1A", "NotFSM6CLA1A", "EAL", "MOBN")
-
-
-def _filler_columns(n: int) -> list[str]:
-    """``n`` extra column names shaped like real DfE ones (PTREAD_EXP_B ...), then COLxxx."""
-    names = [f"{base}_{suffix}" for suffix in _FILLER_SUFFIXES for base in _FILLER_BASES]
-    names = [name for name in names if name not in KS2_COLUMNS][:n]
-    names += [f"COL{i:03d}" for i in range(n - len(names))]
-    return names
-
-
-_PROGRESS_TEXT = np.array([f"{t / 10:.1f}" for t in range(-150, 151)], dtype=object)
-_PERCENT_TEXT = np.array([f"{p}%" for p in range(101)], dtype=object)
-_AVERAGE_TEXT = np.array([str(a) for a in range(120)], dtype=object)
-
-
-def _text_column(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """One column of DfE text: 'progress' ('-1.5'), 'percent' ('77%') or 'average' ('104').
-
-    Text comes from lookup tables (fast at national size); about 5% of cells are codes.
-    """
-    if kind == "progress":
-        tenths = np.clip(np.rint(rng.normal(0.0, 25.0, n)), -150, 150).astype(np.int64)
-        text = _PROGRESS_TEXT[tenths + 150]
-    elif kind == "percent":
-        text = _PERCENT_TEXT[rng.integers(30, 101, n)]
-    else:
-        text = _AVERAGE_TEXT[rng.integers(98, 111, n)]
-    codes = rng.choice(np.array(["", "SUPP", "", "NE"], dtype=object), size=n)
-    return np.where(rng.random(n) < 0.05, codes, text)
-
-
-def national_size_table(
-    n_schools: int = 16_000, n_columns: int = 300, seed: int = DEFAULT_SEED
-) -> pd.DataFrame:
-    """A synthetic national-size KS2 table (RECTYPE 1 rows only, all text) for benchmarks.
-
-    The real column names come first, then filler columns named like real DfE ones; values
-    look like the real ones ('-1.5', '77%', '104', with some 'SUPP', blank and 'NE').
-    """
-    if n_columns < len(KS2_COLUMNS):
-        raise ValueError(f"n_columns must be at least {len(KS2_COLUMNS)}")
-    rng = np.random.default_rng(seed)
-    n = n_schools
-    lea = rng.choice(np.arange(201, 939), size=150, replace=False)
-    telig = rng.integers(10, 91, n)
-    converted = rng.random(n) < 0.03
-    urns = 100001 + rng.permutation(n * 2)
-    heads = rng.choice(np.array(_PLACE_HEADS), n)
-    tails = rng.choice(np.array(_PLACE_TAILS), n)
-    names = np.char.add(np.char.add(heads, tails), " Primary School")
-    data: dict[str, np.ndarray] = {
-        "RECTYPE": np.full(n, "1", dtype=object),
-        "LEA": rng.choice(lea, n).astype(str).astype(object),
-        "ESTAB": rng.integers(2000, 3999, n).astype(str).astype(object),
-        "URN": urns[:n].astype(str).astype(object),
-        "SCHNAME": names.astype(object),
-        "TOWN": rng.choice(np.array(_TOWNS), n).astype(object),
-        "URN_AC": np.where(converted, urns[n:].astype(str), "0").astype(object),
-        "SCHNAME_AC": np.where(converted, np.char.add(heads, " Academy"), "").astype(object),
-        "OPEN_AC": np.where(converted, "20180901", "").astype(object),
-        "NFTYPE": rng.choice(np.array(["CY", "VC", "VA", "FD", "AC", "ACC"]), n).astype(object),
-        "TELIG": telig.astype(str).astype(object),
-    }
-    for col in KS2_COLUMNS[len(data) :]:
-        if col.endswith("COV"):
-            kind = "percent"
-        elif "PROG" in col:
-            kind = "progress"
-        elif col == "MAT_AVERAGE":
-            kind = "average"
-        else:
-            kind = "percent"
-        data[col] = _text_column(kind, n, rng)
-    for i, col in enumerate(_filler_columns(n_columns - len(KS2_COLUMNS))):
-        if "PROG" in col:
-            kind = "progress"
-        elif "AVERAGE" in col:
-            kind = "average"
-        elif col.startswith("COL"):
-            kind = ("progress", "percent", "average")[i % 3]
-        else:
-            kind = "percent"
-        data[col] = _text_column(kind, n, rng)
-    return pd.DataFrame(data, dtype=object)

@@ -1,0 +1,251 @@
+"""Reader-facing HTML from templates: one escaped, strict environment; every template renders
+the made-up report's real figures and words."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from html import escape as html_escape
+
+import pandas as pd
+import pytest
+from jinja2 import StrictUndefined, UndefinedError
+
+from ipm_analysis.impact.evaluation import evaluate
+from ipm_analysis.inputs.params import load_params
+from ipm_analysis.pipeline.index import IndexRow, render_index
+from ipm_analysis.reporting import presentation as page
+from ipm_analysis.reporting.html import TEMPLATES, environment, render, template_names
+
+TINY = {"index": True, "index_name": "", "columns": [], "rows": []}
+SCRIPT = "<script>alert('x')</script> & Co"
+
+
+@pytest.fixture
+def ev(made_up):
+    return evaluate(load_params(made_up["params"]))
+
+
+@pytest.fixture
+def hostile_ev(made_up):
+    """The made-up report with markup in the title and a school name."""
+    roster = made_up["roster"]
+    roster.write_text(
+        roster.read_text(encoding="utf-8").replace("Alpha", SCRIPT.replace(",", "")),
+        encoding="utf-8",
+    )
+    params = made_up["params"]
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("Made-up project", "Made-up <b>project</b>"),
+        encoding="utf-8",
+    )
+    return evaluate(load_params(params))
+
+
+def test_environment_is_autoescaped_strict_and_trimmed():
+    env = environment()
+    assert env.autoescape is True and env.undefined is StrictUndefined
+    assert env.trim_blocks and env.lstrip_blocks
+    assert render("table.html.j2", t=TINY, caption='It\'s "quoted" & <b>') == (
+        '<div class="ipm-table"><table><caption>It&#x27;s &quot;quoted&quot; &amp; &lt;b&gt;'
+        '</caption>\n<thead><tr>\n<th scope="col"></th>\n</tr></thead>\n<tbody>\n'
+        "</tbody></table></div>"
+    )
+    assert environment() is env  # one environment, built once
+    assert TEMPLATES.is_dir() and TEMPLATES.name == "report"
+
+
+def test_user_text_is_escaped_in_every_block(hostile_ev):
+    header = page.page_header(hostile_ev)
+    assert "<h1>Made-up &lt;b&gt;project&lt;/b&gt;</h1>" in header and "<b>" not in header
+    schools = page.schools_block(hostile_ev)
+    assert "<td>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co</td>" in schools
+    assert "<script" not in schools
+
+
+def test_html_table_escapes_values_caption_and_index():
+    frame = pd.DataFrame(
+        {"School": ["<script>", "Beta"], "Change": ["+1.00*", "c"]},
+        index=pd.Index(["1&2", "3"], name="<URN>"),
+    )
+    html = page.html_table(frame, "Cap <i>tion</i>")
+    assert "<caption>Cap &lt;i&gt;tion&lt;/i&gt;</caption>" in html
+    assert '<th scope="col">&lt;URN&gt;</th>' in html
+    assert '<th scope="row">1&amp;2</th>' in html and "<td>&lt;script&gt;</td>" in html
+    assert '<th scope="col" class="num">Change</th>' in html  # figures and c: right-aligned
+    assert '<td class="num">+1.00*</td>' in html and '<td class="num">c</td>' in html
+    assert "<script" not in html and "<i>" not in html
+    bare = page.html_table(frame, "No index", index=False)
+    assert "1&amp;2" not in bare and bare.count('scope="col"') == 2
+
+
+def test_a_missing_variable_is_an_error_not_a_blank():
+    with pytest.raises(UndefinedError):
+        render("threshold.html.j2", suppressed=False)
+    with pytest.raises(UndefinedError):
+        render("page_header.html.j2", title="T")
+
+
+def test_page_header(ev):
+    html = page.page_header(ev)
+    sentence = page.headline(ev.summary, years=(2017, 2018), subject="maths", la_name="Made-up LA")
+    assert sentence == (
+        "Across the 4 project schools with a maths progress score in both years, the average "
+        "score moved from -1.63 in 2016-17 to -0.25 in 2017-18, a change of +1.38. Over the "
+        "same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10)."
+    )
+    assert f'<p class="ipm-headline">{html_escape(sentence)}</p>' in html
+    assert html.startswith("<h1>Made-up project</h1>")
+    assert (
+        "<p>Maths progress and attainment at KS2, 2016-17 (baseline) to 2017-18 (outcome). "
+        "Local authority: Made-up LA (999).</p>"
+    ) in html
+    assert "CHECK BEFORE SHARING" in html  # too few other schools for the comparison
+    assert "SYNTHETIC DATA" not in html and "PROVISIONAL" not in html
+
+
+def test_measure_blocks(ev):
+    progress = page.measure_block(ev, "progress")
+    assert (
+        "<caption>Average maths progress by group (simple mean over schools)</caption>" in progress
+    )
+    assert (
+        '<th scope="row">All project schools (4 schools)</th>\n<td class="num">-1.63</td>\n'
+        '<td class="num">-0.25</td>\n<td class="num">+1.38</td>'
+    ) in progress
+    assert "ipm-footnote" not in progress  # min_n 1: nothing suppressed
+    attainment = page.measure_block(ev, "attainment")
+    assert "Average maths expected standard (EXS+) % by group" in attainment
+    assert '<td class="num">70.0</td>\n<td class="num">75.0</td>\n<td class="num">+5.0</td>' in (
+        attainment
+    )
+
+
+def test_measure_block_shows_c_and_its_footnote(made_up):
+    import dataclasses
+
+    params = dataclasses.replace(
+        load_params(made_up["params"]), min_n=5, provisional_years=[2018], weighting="pupils"
+    )
+    html = page.measure_block(evaluate(params), "progress")
+    assert "(mean weighted by pupils; * provisional)</caption>" in html
+    assert '<th scope="row">All project schools (4 schools)</th>\n<td class="num">c</td>' in html
+    assert (
+        '<p class="ipm-footnote">c = not shown: the figure would be computed from fewer than 5'
+        in (html)
+    )
+    assert '<th scope="col" class="num">2017-18 progress*</th>' in html
+
+
+def test_threshold_weighting_and_honest_impact(ev):
+    assert page.threshold_sentence(ev) == (
+        "<p>Project schools with a progress score below -2.00: <strong>2</strong> in 2016-17 "
+        "and <strong>0</strong> in 2017-18 (of 4 schools with a score in both years).</p>"
+    )
+    assert page.weighting_note(ev) == (
+        "<p>Project figures are simple means over schools (each school counts once), as in the "
+        "project's published reports. The LA's published figure weights schools by their "
+        "pupils, so it is not directly comparable; the like-with-like figure, the simple mean "
+        "over the LA's 6 mainstream schools with a score in both years, went from -1.67 to "
+        "0.42 (+2.08).</p>"
+    )
+    assert page.honest_impact_block(ev) == (
+        "<p>Too few other schools in the baseline-year file have a score in both years to "
+        "estimate what similar schools did.</p>"
+    )
+
+
+def test_net_change_paragraph_words_follow_the_interval():
+    rows = [
+        ["progress", "all", 4, -1.625, -0.25, 1.375, 0.125, 2.5],
+        ["comparison", "all", 4, -1.0, -0.5, 0.5, -0.1, 1.1],
+        ["net_change", "all", 4, math.nan, math.nan, 0.875, -0.25, 2.0],
+        ["mde", "all", 4, math.nan, math.nan, 1.234, math.nan, math.nan],
+    ]
+    summary = pd.DataFrame(
+        rows,
+        columns=[
+            "measure",
+            "group",
+            "n_schools",
+            "baseline",
+            "outcome",
+            "change",
+            "ci_low",
+            "ci_high",
+        ],
+    )
+    assert page.net_change_paragraph(summary, "all") == (
+        "<p><strong>All project schools (4 schools).</strong> Progress changed by +1.38 "
+        "(95% interval +0.13 to +2.50). Similar schools elsewhere in the file (for each project "
+        "school, the non-project schools closest to it in baseline score) changed by +0.50 over "
+        "the same years. That leaves a net change of +0.88 (95% interval -0.25 to +2.00). "
+        "Similar schools' average change is about 36% of the project schools'. The "
+        "interval includes zero, so the difference from similar schools could be chance. With "
+        "4 schools, the smallest net change this comparison could reliably detect is about "
+        "1.23 points.</p>"
+    )
+    summary.loc[2, ["ci_low", "ci_high"]] = [0.2, 1.5]
+    better = page.net_change_paragraph(summary, "all")
+    assert "these schools improved by more than similar schools, by more than chance" in better
+    assert page.net_change_paragraph(summary, "cohort:1") == ""
+
+
+def test_exclusions_schools_and_sources(ev):
+    excluded = page.exclusions_block(ev)
+    assert "<caption>Schools left out of one or more figures, and why</caption>" in excluded
+    assert "<td>Epsilon</td>" in excluded and "<td>withdrawn from the project</td>" in excluded
+    assert "<caption>Schools found under another URN (academy conversions)</caption>" in excluded
+    assert "<td>academy conversion: old URN -&gt; new URN</td>" in excluded
+    schools = page.schools_block(ev)
+    assert "<caption>Each roster school&#x27;s figures (a dash: no figure)</caption>" in schools
+    assert (
+        '<th scope="row">100001</th>\n<td>Alpha</td>\n<td class="num">1</td>\n<td>yes</td>\n'
+        '<td>completed</td>\n<td class="num">-2.00</td>\n<td class="num">-1.00</td>\n'
+        '<td class="num">+1.00</td>'
+    ) in schools
+    sources = page.sources_block(ev)
+    assert "<li>2016-17: 2017.csv</li>\n<li>2017-18: 2018.csv</li>" in sources
+    assert "<p>Roster: roster.csv. Progress is the DfE's KS1-to-KS2" in sources
+    assert "Notes on the published figures" not in sources
+
+
+def test_index_page_template():
+    row = IndexRow(
+        "r<1>",
+        "Title & <i>more</i>",
+        "2016-17 to 2017-18",
+        "maths",
+        "4 of 6",
+        "-1.63 to -0.25 (+1.38)",
+        "built",
+        datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+        'r1/report.html?"',
+    )
+    html = render_index([row])
+    assert html.startswith("<!DOCTYPE html>") and html.endswith("</html>\n")
+    assert (
+        '<tr><th scope="row"><a href="r1/report.html?&quot;">Title &amp; &lt;i&gt;more&lt;/i&gt;'
+        '</a><br><span class="id">r&lt;1&gt;</span></th><td>2016-17 to 2017-18</td>'
+        '<td>maths</td><td>4 of 6</td><td>-1.63 to -0.25 (+1.38)</td><td class="built">built</td>'
+        "<td>2026-01-02 03:04 UTC</td></tr>"
+    ) in html
+    assert '<tr><td colspan="7">No reports yet.</td></tr>' in render_index([])
+
+
+def test_every_template_is_exercised_here():
+    tested = {
+        "macros.html.j2",  # through every block above
+        "table.html.j2",
+        "page_header.html.j2",
+        "measure_block.html.j2",
+        "threshold.html.j2",
+        "weighting.html.j2",
+        "honest_impact.html.j2",
+        "net_change.html.j2",
+        "exclusions.html.j2",
+        "schools.html.j2",
+        "sources.html.j2",
+        "index_page.html.j2",
+    }
+    assert set(template_names()) == tested
