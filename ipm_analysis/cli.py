@@ -15,9 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ipm_analysis.core.errors import InputError, ReportError, Terminated
-
-EXIT_INTERRUPTED = 130  # as a shell reports Ctrl-C (128 + SIGINT)
+from ipm_analysis.core.errors import InputError, ReportError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,9 +90,16 @@ def _positive(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; every outcome is an exit code and a message, never a traceback."""
+    """Run the command; every outcome is an exit code and a message, never a traceback.
+
+    Ctrl-C and SIGTERM end the command at once, tidied up, with exit code 130 or 143
+    (:mod:`ipm_analysis.pipeline.stopping`).
+    """
     args = _parser().parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    from ipm_analysis.pipeline import stopping
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stopping.install()
     try:
         return _run(args)
     except InputError as exc:
@@ -103,12 +108,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReportError as exc:
         print(f"ipm: {exc}", file=sys.stderr)
         return ReportError.exit_code
-    except KeyboardInterrupt:
-        print("ipm: stopped (Ctrl-C); earlier reports are as they were.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated:
-        print("ipm: stopped (SIGTERM); earlier reports are as they were.", file=sys.stderr)
-        return Terminated.exit_code
     except Exception as exc:  # a bug: say so in one paragraph (IPM_DEBUG=1 shows the traceback)
         if os.environ.get("IPM_DEBUG"):
             raise
@@ -120,11 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _run(args: argparse.Namespace) -> int:

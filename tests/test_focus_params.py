@@ -75,3 +75,16 @@ def test_missing_file_named(tmp_path):
         load_focus_params(path)
     assert err.value.path.endswith("nope.csv") and "does not exist" in err.value.message
     assert "named by 'pag_table'" in err.value.message
+
+
+def test_every_problem_with_a_value_is_listed_at_once(tmp_path):
+    """As for impact params: one message lists each bad value, so one edit fixes them all."""
+    path = _params(tmp_path, "subject: science\nmin_n: 0\n")
+    path.write_text(path.read_text().replace("window: Dec", "window: summer"))
+    with pytest.raises(InputError) as err:
+        load_focus_params(path)
+    message = err.value.message
+    assert err.value.column == "subject"  # the first, in the file's order of checks
+    assert "'subject': 'science' is not a subject" in message
+    assert "'window': 'summer' is not a window" in message
+    assert "'min_n': '0' should be a whole number of at least 1" in message

@@ -3,9 +3,13 @@ column added there is scanned without editing the scan."""
 
 from __future__ import annotations
 
+import pytest
+
 from ipm_analysis.focus import privacy
 from ipm_analysis.focus import report as focus_report
 from ipm_analysis.focus.pupils import ALLOWED_COLUMNS, FLAG_COLUMNS, KS1_COLUMNS
+
+from conftest import REPO
 
 INPUT = "pupil_id,urn,window,ks1_reading,ks1_writing,ks1_maths,ks2_maths,send,eal\n"
 
@@ -58,3 +62,24 @@ def test_a_column_added_to_the_reports_pupil_columns_is_scanned(tmp_path, monkey
     assert privacy.scan_outputs(out, _inputs(tmp_path), pupil_rows=False) == [
         "table.csv: column 'new_pupil_figure' is pupil-level"
     ]
+
+
+def test_the_pipeline_refuses_to_publish_a_focus_report_that_leaks(tmp_path):
+    """check_privacy runs on every focus report before it is published (runner and Dask)."""
+    from ipm_analysis.core.errors import ReportError
+    from ipm_analysis.pipeline.runner import check_privacy
+
+    pupils = REPO / "examples" / "focus" / "synthetic_school_july.csv"
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "school.csv").write_text("urn,n_pupils\n999901,29\n", encoding="utf-8")
+    check_privacy("focus", {"pupils": str(pupils)}, clean)  # nothing private: no error
+    check_privacy("focus_programme", {"schools": {"999901": str(pupils)}}, clean)
+
+    leaked = tmp_path / "leaked"
+    leaked.mkdir()
+    (leaked / "pupils.csv").write_text("pupil_id,ks1_maths\nSYN-P01,2b\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="privacy check found pupil-level data"):
+        check_privacy("focus", {"pupils": str(pupils)}, leaked)
+    with pytest.raises(ReportError, match="privacy check"):  # a programme shows no pupil id
+        check_privacy("focus_programme", {"schools": {"999901": str(pupils)}}, leaked)

@@ -45,9 +45,12 @@ def _alive(pids: set[int]) -> set[int]:
     return alive
 
 
-def _interrupt_while_building(args: list[str], out: Path, sig: int, group: bool):
-    """Start ``ipm ARGS``, wait until a kernel is running a report, send ``sig`` (to the
-    whole process group, as a terminal's Ctrl-C does, when ``group``)."""
+def _interrupt_while_building(
+    args: list[str], out: Path, sig: int, group: bool, starting: bool = False
+):
+    """Start ``ipm ARGS``, wait until a kernel is running a report (or, when ``starting``,
+    until the report's folder appears: the kernel is starting), send ``sig`` (to the whole
+    process group, as a terminal's Ctrl-C does, when ``group``)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "ipm_analysis.cli", *args],
         stdout=subprocess.PIPE,
@@ -60,11 +63,12 @@ def _interrupt_while_building(args: list[str], out: Path, sig: int, group: bool)
     while time.monotonic() < deadline:
         building = list(out.glob(".*.building-*"))
         kernels = {p for p in _children(process.pid) if b"ipykernel" in _cmdline(p)}
-        if building and kernels:
+        if building and (kernels or starting):
             break
-        time.sleep(0.05)
-    assert kernels, "no kernel started"
-    time.sleep(0.5)  # let the kernel get into the notebook's cells
+        time.sleep(0.01)
+    assert building, "no report was started"
+    if not starting:
+        time.sleep(0.5)  # let the kernel get into the notebook's cells
     descendants = _children(process.pid)
     if group:
         os.killpg(process.pid, sig)
@@ -116,6 +120,15 @@ def test_interrupted_report_keeps_the_earlier_one(built_once, sig, group, code, 
     params, out, before = built_once
     args = ["report", str(params[0]), "--output-dir", str(out), "--force"]
     returncode, _, stderr, descendants = _interrupt_while_building(args, out, sig, group)
+    assert returncode == code, stderr
+    assert "Traceback" not in stderr and said in stderr
+    assert sorted(p.name for p in out.iterdir()) == ["example-a"]  # nothing hidden, no .failed
+    assert (out / "example-a" / "report.html").read_bytes() == before
+    assert not _alive(descendants)  # the kernel was stopped
+    # and again while the kernel is still starting up
+    returncode, _, stderr, descendants = _interrupt_while_building(
+        args, out, sig, group, starting=True
+    )
     assert returncode == code, stderr
     assert "Traceback" not in stderr and said in stderr
     assert sorted(p.name for p in out.iterdir()) == ["example-a"]  # nothing hidden, no .failed

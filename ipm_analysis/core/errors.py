@@ -1,5 +1,4 @@
-"""The exceptions a user sees: problems they can fix (exit 2), a failed report (exit 1), and
-an interrupt (exit 130 or 143)."""
+"""The exceptions a user sees: problems they can fix (exit 2) and a failed report (exit 1)."""
 
 from __future__ import annotations
 
@@ -54,13 +53,6 @@ class MissingToolError(InputError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived: raised like KeyboardInterrupt, so a run stops its kernels and removes
-    what it half-built on the way out (exit code 143, as a shell reports a SIGTERM)."""
-
-    exit_code = 143
 
 
 def first_line(exc: BaseException) -> str:

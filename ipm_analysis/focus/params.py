@@ -114,45 +114,56 @@ def _read(path: str | Path, kind: str, required: tuple[str, ...]) -> tuple[Path,
 
 
 def _common(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """The keys school and programme reports share, validated."""
+    """The keys school and programme reports share, validated; every problem with a value is
+    listed in one message (as for impact params), then the files are checked."""
     base = path.parent
+    problems: list[tuple[str, str]] = []
 
-    def bad(key: str, why: str) -> InputError:
-        return InputError(why, path=path, column=key)
+    def bad(key: str, why: str) -> None:
+        problems.append((key, why))
 
     report_id = str(data["report_id"])
     if not _REPORT_ID.match(report_id):
-        raise bad("report_id", f"'{report_id}' should be letters, digits, '-', '_' or '.'.")
+        bad("report_id", f"'{report_id}' should be letters, digits, '-', '_' or '.'")
     title = data["title"]
     if not isinstance(title, str) or not title.strip():
-        raise bad("title", "the title should be text.")
+        bad("title", "should be text")
     year = data["ks2_year"]
     if not isinstance(year, int) or isinstance(year, bool) or year not in SUPPORTED_YEARS:
-        raise bad(
+        bad(
             "ks2_year",
             f"'{year}' is not supported; focus reports use levels-era KS1 points, for KS2 "
-            f"years {', '.join(map(str, SUPPORTED_YEARS))}.",
+            f"years {', '.join(map(str, SUPPORTED_YEARS))}",
         )
+        year = None
     subject = str(data.get("subject") or "maths")
     if subject not in SUBJECT_NAMES:
-        raise bad("subject", f"'{subject}' is not a subject; use {', '.join(SUBJECT_NAMES)}.")
+        bad("subject", f"'{subject}' is not a subject; use {', '.join(SUBJECT_NAMES)}")
+    window = None
     try:
         window = window_id(data["window"])
     except InputError as exc:
-        raise bad("window", exc.message) from None
+        bad("window", exc.message.rstrip("."))
     min_n = data.get("min_n", DEFAULT_MIN_N)
     if not isinstance(min_n, int) or isinstance(min_n, bool) or min_n < 1:
-        raise bad("min_n", f"'{min_n}' should be a whole number of at least 1.")
+        bad("min_n", f"'{min_n}' should be a whole number of at least 1")
     performance_table = data.get("performance_table")
+    sigma_known = year is None or subject not in SUBJECT_NAMES or packaged_sigma(year, subject)
+    if performance_table is None and sigma_known is None:
+        bad(
+            "performance_table",
+            f"the national SD of {subject} progress for {year} is not packaged; give that "
+            "year's KS2 performance table (performance_table) so it can be estimated",
+        )
+    if problems:
+        raise InputError(
+            problems_sentence([f"'{key}': {why}" for key, why in problems]),
+            path=path,
+            column=problems[0][0],
+        )
     if performance_table is not None:
         performance_table = _file(base, performance_table, path, "performance_table")
         _named_by(path, "performance_table", check_performance_table_file, performance_table, year)
-    elif packaged_sigma(year, subject) is None:
-        raise bad(
-            "performance_table",
-            f"the national SD of {subject} progress for {year} is not packaged; give that "
-            "year's KS2 performance table (performance_table) so it can be estimated.",
-        )
     return {
         "report_id": report_id,
         "title": title.strip(),

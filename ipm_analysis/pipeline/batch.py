@@ -10,18 +10,17 @@ nothing to do takes a fraction of a second.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ipm_analysis.core.errors import InputError, Terminated, first_line
+from ipm_analysis.core.errors import InputError, first_line
 from ipm_analysis.inputs.files import check_output_dir, nearby_hint
+from ipm_analysis.pipeline import stopping
 from ipm_analysis.pipeline.index import write_index
 from ipm_analysis.pipeline.terminal import Progress
 
@@ -124,8 +123,6 @@ def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
 
     _notify(params_path)
     start = time.perf_counter()
-    global _building
-    _building = True
     try:
         result = run_report(params_path, output_dir, force=True, **options)
     except Exception as exc:  # one report's failure must not stop the batch
@@ -134,8 +131,6 @@ def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
         return BatchItem(
             params_path, "failed", message=message, seconds=_since(start), bad_input=bad_input
         )
-    finally:
-        _building = False
     return BatchItem(
         params_path,
         "built",
@@ -152,31 +147,24 @@ def _since(start: float) -> float:
 # --- the process pool --------------------------------------------------------------------
 
 _started_queue = None  # set in each worker by the initializer: "report started" messages
-_building = False  # in a worker: a report is being built now
 
 
 def init_worker(started_queue=None) -> None:
     """Pool initializer: remember where to say that a report has started, and how to stop.
 
-    The main process alone answers Ctrl-C (workers ignore SIGINT) and passes it on as
-    SIGTERM, which stops a worker's report as an interrupt stops ``ipm report``: kernel
-    stopped, half-built folder removed. An idle worker just exits.
+    Ctrl-C or SIGTERM stops a worker as it stops ``ipm report`` (see
+    :mod:`ipm_analysis.pipeline.stopping`): its kernel killed, its half-built folder removed,
+    at once. The main process sends SIGTERM to every worker when it is stopped.
 
     Nothing is imported here. A worker's first report launches its kernel at once and
     imports papermill and warms the HTML exporter while that kernel starts up (see
-    :func:`ipm_analysis.pipeline.runner.build_report`); later reports find both done. pandas and
-    matplotlib are imported by each report's kernel, never by the worker.
+    :func:`ipm_analysis.pipeline.runner.build_report`); later reports find both done. pandas
+    and matplotlib are imported by each report's kernel, never by the worker.
     """
     global _started_queue
     _started_queue = started_queue
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _worker_terminated)
-
-
-def _worker_terminated(signum: int, frame: object) -> None:
-    if _building:
-        raise Terminated()
-    raise SystemExit(Terminated.exit_code)  # idle: leave quietly
+    stopping.forget_inherited()
+    stopping.install(quiet=True)
 
 
 def _notify(params_path: Path) -> None:
@@ -211,24 +199,11 @@ def run_local(
     ) as pool:
         futures = {pool.submit(build_one, i.params_path, output_dir, **options): i for i in queued}
         pending = set(futures)
-        with _stopping_workers_on_interrupt(pool):
-            _collect(pending, futures, started, by_path, done, on_change)
+        for process in list(getattr(pool, "_processes", {}).values()):
+            stopping.track_worker(process.pid)  # stopped with the batch on Ctrl-C/SIGTERM
+        _collect(pending, futures, started, by_path, done, on_change)
     started.close()
     return done
-
-
-@contextlib.contextmanager
-def _stopping_workers_on_interrupt(pool) -> Iterator[None]:
-    """On Ctrl-C or SIGTERM, send each worker SIGTERM and wait for them to tidy up (each
-    stops its kernel and removes its half-built folder) before passing the interrupt on."""
-    try:
-        yield
-    except BaseException:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            with contextlib.suppress(OSError):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
 
 
 def _collect(pending, futures, started, by_path, done, on_change) -> None:

@@ -106,7 +106,12 @@ def build_remote(job: RemoteJob, files: dict[str, bytes]) -> RemoteResult:
     """Run on a worker: build the report in a temp folder and return it zipped."""
     from ipm_analysis.pipeline.manifest import code_fingerprint, now_iso
     from ipm_analysis.pipeline.resources import report_notebook
-    from ipm_analysis.pipeline.runner import KINDS, build_report, papermill_parameters
+    from ipm_analysis.pipeline.runner import (
+        KINDS,
+        build_report,
+        check_privacy,
+        papermill_parameters,
+    )
 
     start, started = time.perf_counter(), now_iso()
     if job.code_fingerprint != code_fingerprint():
@@ -133,6 +138,7 @@ def build_remote(job: RemoteJob, files: dict[str, bytes]) -> RemoteResult:
         try:
             parameters = papermill_parameters(params_path, job.kind)
             build_report(report_notebook(KINDS[job.kind].notebook), work, parameters)
+            check_privacy(job.kind, parameters, work)
         except Exception as exc:  # sent back with the failed folder
             ename = getattr(exc, "ename", None) or type(exc).__name__
             evalue = str(getattr(exc, "evalue", None) or exc)

@@ -29,6 +29,7 @@ from ipm_analysis.inputs.params_file import (
     KIND_NAMES,
     read_params_file,
 )
+from ipm_analysis.pipeline import stopping
 from ipm_analysis.pipeline.resources import report_notebook
 
 
@@ -218,8 +219,9 @@ def run_report(
     The report's kind is read from the params file. A report whose manifest matches its
     params, inputs and code is skipped unless ``force``. ``pdf`` also prints ``report.pdf``
     (before publishing, so a failed PDF publishes nothing); ``suppress`` overrides the params
-    file's disclosure control when not None. An interrupt (Ctrl-C, SIGTERM) stops the kernel
-    and removes the half-built folder; the earlier report stays as it was.
+    file's disclosure control when not None. Under ``ipm``, Ctrl-C or SIGTERM stops the kernel
+    and removes the half-built folder (:mod:`ipm_analysis.pipeline.stopping`); the earlier
+    report stays as it was.
     """
     from ipm_analysis.pipeline import manifest
 
@@ -242,27 +244,47 @@ def run_report(
     hashes = manifest.input_hashes(prepared.inputs)  # before the run: what it was built from
     work = Path(tempfile.mkdtemp(prefix=f".{report_id}.building-", dir=output_dir))
     work.chmod(0o755)  # mkdtemp makes it private; a published report is for reading
+    stopping.track_folder(work)  # removed if Ctrl-C or SIGTERM stops the run
     try:
         build_report(prepared.inputs["notebook"], work, parameters)
+        check_privacy(prepared.kind, parameters, work)
         if pdf:
             from ipm_analysis.pipeline.pdf import html_to_pdf
 
             html_to_pdf(work / "report.html", work / "report.pdf", title=parameters["title"])
     except Exception as exc:
         error = explain_failure(exc, work, output_dir / f"{report_id}.failed")
+        stopping.untrack_folder(work)
         raise error from None
-    except BaseException:  # Ctrl-C or SIGTERM: the kernel is already stopped
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     seconds = time.perf_counter() - start
     warnings = read_warnings(work)
     record = manifest.build_manifest(parameters, hashes, started=started, seconds=seconds)
     manifest.write_manifest(work, record)
     publish(work, final)
+    stopping.untrack_folder(work)
     shutil.rmtree(output_dir / f"{report_id}.failed", ignore_errors=True)
     return ReportResult(
         report_id, final, prepared.params_path, seconds, parameters, warnings=warnings
     )
+
+
+def check_privacy(kind: str, parameters: dict[str, Any], folder: Path) -> None:
+    """Scan a focus report's files for pupil-level input before it is published: a school's
+    report may show its pupils' ids and computed figures only, a programme report no pupil
+    at all (:func:`ipm_analysis.focus.privacy.scan_outputs`). Raises ReportError on a find."""
+    if kind == IMPACT:
+        return
+    from ipm_analysis.focus.privacy import scan_outputs
+
+    named = _files_named_in(parameters)
+    pupil_files = [path for key, path in named.items() if key.split()[0] in ("pupils", "schools")]
+    findings = scan_outputs(folder, pupil_files, pupil_rows=kind == FOCUS)
+    if findings:
+        raise ReportError(
+            "the privacy check found pupil-level data in the report, so it was not published: "
+            + "; ".join(findings[:5])
+            + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
+        )
 
 
 def read_warnings(folder: Path) -> list[str]:
@@ -310,26 +332,25 @@ def execute_notebook(
 
     with running_kernel(output.parent) as kernel:
         helper = _start_thread(alongside) if alongside is not None else None
-        try:
-            import papermill  # imported while the kernel starts up
+        import papermill  # imported while the kernel starts up
 
-            return papermill.execute_notebook(
-                str(notebook),
-                str(output),
-                parameters=parameters,
-                kernel_name="python3",
-                km=kernel,
-                # the notebook is written once at the end (also when a cell fails, though
-                # not when the kernel dies), not after every cell: each save re-serialises
-                # every embedded chart
-                request_save_on_cell_execute=False,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(output.parent),
-            )
-        finally:
-            if helper is not None:
-                helper.join()
+        executed = papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            kernel_name="python3",
+            km=kernel,
+            # the notebook is written once at the end (also when a cell fails, though
+            # not when the kernel dies), not after every cell: each save re-serialises
+            # every embedded chart
+            request_save_on_cell_execute=False,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(output.parent),
+        )
+        if helper is not None:
+            helper.join()  # the exporter it warms is used next
+        return executed
 
 
 def _start_thread(work: Callable[[], object]) -> threading.Thread:
@@ -344,7 +365,13 @@ def _start_thread(work: Callable[[], object]) -> threading.Thread:
 
 def publish(work: Path, final: Path) -> None:
     """Swap a finished folder into place, keeping the old one until the swap is done (two
-    reports with one report_id, built together under --force, take turns)."""
+    reports with one report_id, built together under --force, take turns). Ctrl-C and
+    SIGTERM wait for the swap, so a report is never left half-swapped."""
+    with stopping.signals_held():
+        _swap(work, final)
+
+
+def _swap(work: Path, final: Path) -> None:
     for _ in range(10):
         old = None
         if final.exists():
