@@ -28,7 +28,8 @@ MEASURES = ("progress", "attainment")
 ROLES = ("baseline", "outcome")
 #: Each school's figures taken from the DfE table for both years.
 FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
-#: summary.csv: every figure at full precision; ci_low/ci_high empty where not defined.
+#: The rows of ``Evaluation.summary``: every figure at full precision; ci_low/ci_high empty
+#: where not defined (the report's summary.csv adds ``suppressed``).
 SUMMARY_COLUMNS = [
     "measure",
     "group",

@@ -26,6 +26,7 @@ import pandas as pd
 from ipm_analysis.core.years import year_label
 from ipm_analysis.impact.disclosure import SYMBOL, row_suppressed
 from ipm_analysis.impact.evaluation import Evaluation
+from ipm_analysis.impact.summary import SUMMARY_COLUMNS as FIGURE_ROW_COLUMNS
 from ipm_analysis.reporting.csv_output import spreadsheet_safe
 
 #: schools.csv: one row per roster school, named by role so files compare across years.
@@ -55,17 +56,7 @@ SCHOOLS_CSV_COLUMNS = [
 
 #: summary.csv: rows whose baseline and outcome are a group's figure in each year.
 MEAN_MEASURES = ("progress", "attainment", "comparison")
-SUMMARY_COLUMNS = [
-    "measure",
-    "group",
-    "n_schools",
-    "baseline",
-    "outcome",
-    "change",
-    "ci_low",
-    "ci_high",
-    "suppressed",
-]
+SUMMARY_COLUMNS = [*FIGURE_ROW_COLUMNS, "suppressed"]
 #: effects.csv: means of per-school differences, with no baseline or outcome of their own.
 EFFECT_MEASURES = ("net_change", "excess_change")
 EFFECTS_COLUMNS = ["measure", "group", "n_schools", "effect", "ci_low", "ci_high", "suppressed"]
