@@ -365,3 +365,43 @@ def test_jobs_must_be_one_or_more(real):
     done = ipm("batch", str(real()), "--jobs", "0")
     assert done.returncode == 2 and "--jobs: must be 1 or more, not 0" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_copied_example_on_real_data_is_not_called_synthetic_by_ipm(real):
+    params = real()
+    done = ipm("validate", str(params))
+    assert done.returncode == 0 and "(synthetic example data)" not in done.stdout
+    done = ipm("validate", str(REPO / "params" / "ipm_2017_18.yaml"))
+    assert done.returncode == 0 and "(synthetic example data)" in done.stdout
+
+
+@pytest.mark.parametrize("name_like", ["Oliver", "OLIVER SMITH", '"Smith, J"', "oliver.smith"])
+def test_name_like_pupil_ids_are_refused_by_ipm(tmp_path, name_like):
+    pupils = (REPO / "examples" / "focus" / "synthetic_school_july.csv").read_text()
+    first = pupils.splitlines()[1].split(",")[0]
+    (tmp_path / "july.csv").write_text(pupils.replace(first, name_like, 1), encoding="utf-8")
+    params = tmp_path / "focus.yaml"
+    params.write_text(
+        "report_id: names\ntitle: Names\npupils: july.csv\nurn: '999901'\n"
+        f"pag_table: {REPO}/examples/focus/synthetic_pag_2019.csv\nks2_year: 2019\n"
+        "window: july\n",
+        encoding="utf-8",
+    )
+    shown = name_like.strip('"')
+    for command in ("validate", "report"):
+        refused(ipm(command, str(params)), "july.csv, line 2, column 'pupil_id'", repr(shown))
+
+
+@pytest.mark.e2e
+def test_a_formula_school_name_reaches_schools_csv_as_text(real):
+    rows = "".join(f"{u},1\n" for u in HAMPSHIRE[1:])
+    roster = 'urn,cohort,school_name\n115976,1,"=HYPERLINK(""http://x"",""y"")"\n' + rows
+    params = real(roster=roster)
+    out = real.folder / "out"
+    done = ipm("report", str(params), "--output-dir", str(out))
+    assert done.returncode == 0, done.stderr
+    import csv
+
+    with (out / "awkward" / "schools.csv").open(encoding="utf-8", newline="") as handle:
+        names = {row["urn"]: row["school_name"] for row in csv.DictReader(handle)}
+    assert names["115976"] == '\'=HYPERLINK("http://x","y")'

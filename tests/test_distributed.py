@@ -11,6 +11,8 @@ from reports_data import write_report, write_tables
 
 from ipm_analysis.pipeline.batch import run_batch
 
+from conftest import REPO
+
 pytestmark = [pytest.mark.dask, pytest.mark.e2e]
 
 
@@ -27,6 +29,7 @@ def test_local_cluster_reports_match_local_ones(tmp_path):
     params = [
         write_report(tmp_path, "one", ("100001", "100002", "100003")),
         write_report(tmp_path, "two", ("100002", "100004"), title="Two <&>"),
+        REPO / "params" / "focus_example.yaml",  # a focus report travels as a focus job
     ]
     assert run_batch(params, tmp_path / "local", jobs=1) == 0
     with distributed.LocalCluster(
@@ -49,6 +52,10 @@ def test_local_cluster_reports_match_local_ones(tmp_path):
         )
         # the manifest is written here, from the local files, so skipping works after it
         assert '"built_on": "dask"' in (remote / "manifest.json").read_text(encoding="utf-8")
+    focus = "focus-synthetic-999901-july"
+    for name in ("pupils.csv", "school.csv", "termly.csv", "focus_changes.csv"):
+        local, remote = tmp_path / "local" / focus / name, tmp_path / "dask" / focus / name
+        assert local.read_bytes() == remote.read_bytes(), name
     assert "Two &lt;&amp;&gt;" in (tmp_path / "dask" / "index.html").read_text(encoding="utf-8")
     assert [p.name for p in (tmp_path / "dask").iterdir() if p.name.startswith(".")] == []
 
@@ -61,20 +68,30 @@ def test_bad_scheduler_address_is_bad_input(tmp_path):
         connect("127.0.0.1")
 
 
-def test_missing_dask_gives_a_clear_error(monkeypatch):
+def test_missing_dask_gives_a_clear_error_before_anything_runs(tmp_path):
+    """As a user without the dask extra meets it: a separate ipm process in which importing
+    distributed fails."""
+    import os
 
-    import importlib.util
+    from conftest import ipm
 
-    from ipm_analysis.core.errors import MissingToolError
-    from ipm_analysis.pipeline.distributed import connect
-
-    real_find_spec = importlib.util.find_spec
-
-    def no_dask(name, *args, **kwargs):
-        if name.split(".")[0] in ("distributed", "dask"):
-            return None
-        return real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib.util, "find_spec", no_dask)
-    with pytest.raises(MissingToolError, match=r"pip install '.*\[dask\]'"):
-        connect("tcp://127.0.0.1:8786")
+    fake = tmp_path / "no_dask"
+    fake.mkdir()
+    (fake / "distributed.py").write_text("raise ImportError('not installed')\n")
+    write_tables(tmp_path)
+    params = write_report(tmp_path, "one", ("100001", "100002"))
+    path = os.pathsep.join(filter(None, [str(fake), os.environ.get("PYTHONPATH")]))
+    out = tmp_path / "out"
+    done = ipm(
+        "batch",
+        str(params),
+        "--dask-scheduler",
+        "tcp://127.0.0.1:8786",
+        "--output-dir",
+        str(out),
+        env={"PYTHONPATH": path},
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "pip install 'ipm-analysis[dask]'" in done.stderr
+    assert not out.exists()  # nothing built, no folder made

@@ -212,15 +212,15 @@ def publish_remote(
 def check_scheduler(scheduler: str) -> None:
     """Refuse a scheduler address that is not ``tcp://HOST:PORT`` and a machine without Dask,
     before anything is built."""
-    import importlib.util
-
     if not SCHEDULER.fullmatch(scheduler):
         raise InputError(f"--dask-scheduler must look like tcp://HOST:PORT (got {scheduler!r}).")
-    if importlib.util.find_spec("distributed") is None:
+    try:
+        import distributed  # noqa: F401  (only when a cluster is asked for)
+    except ImportError:
         raise MissingToolError(
             "--dask-scheduler needs Dask's distributed scheduler, which is an optional extra: "
             "pip install 'ipm-analysis[dask]' (or, in a checkout, pip install -e '.[dask]')."
-        )
+        ) from None
 
 
 def connect(scheduler: str):
