@@ -169,8 +169,8 @@ def _report(args: argparse.Namespace) -> int:
             print(f"Up to date: {folder / 'report.html'} (--force rebuilds it)")
             continue
         try:
-            result = run_report(
-                item.params_path, output_dir, force=True, pdf=args.pdf, suppress=args.suppress
+            result = run_report(  # checked once, by plan
+                item.params_path, output_dir, pdf=args.pdf, prepared=item.prepared
             )
         except (InputError, ReportError) as exc:
             if len(items) == 1:

@@ -16,13 +16,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ipm_analysis.core.errors import InputError, first_line
 from ipm_analysis.inputs.files import check_output_dir, nearby_hint
 from ipm_analysis.pipeline import stopping
 from ipm_analysis.pipeline.index import write_index
 from ipm_analysis.pipeline.terminal import Progress
+
+if TYPE_CHECKING:
+    from ipm_analysis.pipeline.runner import PreparedReport
 
 __all__ = ["BatchItem", "find_params", "plan", "run_batch", "write_index"]
 
@@ -41,6 +44,7 @@ class BatchItem:
     seconds: float = 0.0
     bad_input: bool = False  # failed on input the user can fix (exit code 2)
     warnings: tuple[str, ...] = ()  # built: what the report warns about
+    prepared: PreparedReport | None = None  # planned: checked params and inputs
 
 
 def find_params(paths: Iterable[Path]) -> list[Path]:
@@ -57,7 +61,9 @@ def find_params(paths: Iterable[Path]) -> list[Path]:
         elif path.is_file():
             found.append(path)
         else:
-            raise InputError(f"no such params file or folder.{nearby_hint(path)}", path=path)
+            raise InputError(
+                f"no such params file or folder.{nearby_hint(path, relative=False)}", path=path
+            )
     unique: dict[Path, Path] = {}
     for path in found:
         unique.setdefault(path.resolve(), path)
@@ -103,7 +109,8 @@ def plan(
         owners.setdefault(report_id, path)
         reason = prepared.stale
         status = "skipped" if reason is None else "queued"
-        items.append(BatchItem(path, status, report_id, "up to date" if reason is None else reason))
+        message = "up to date" if reason is None else reason
+        items.append(BatchItem(path, status, report_id, message, prepared=prepared))
     if len(problems) == 1:
         raise InputError(problems[0])
     if problems:
