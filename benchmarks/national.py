@@ -107,7 +107,7 @@ def write_made_up_reports(folder: Path, n_reports: int) -> Path:
             f"report_id: bench-{r}\ntitle: Benchmark report {r}\nroster: ../roster_{r}.csv\n"
             "performance:\n  2017: ../data/2017/919_ks2final_synthetic.csv\n"
             "  2018: ../data/2018/919_ks2final_synthetic.csv\n"
-            "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 1000\n",
+            "baseline_year: 2017\noutcome_year: 2018\nn_placebo: 1000\n",
             encoding="utf-8",
         )
     return params

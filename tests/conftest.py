@@ -148,7 +148,7 @@ def made_up(tmp_path: Path) -> dict[str, Path]:
         "roster: roster.csv\n"
         "performance:\n  2017: 2017.csv\n  2018: 2018.csv\n"
         "baseline_year: 2017\noutcome_year: 2018\n"
-        "n_resamples: 1000\n"
+        "n_placebo: 1000\n"
         "min_n: 1\n",  # groups of 1-2 schools: definitions are pinned unsuppressed
         encoding="utf-8",
     )
@@ -224,7 +224,7 @@ def write_example_batch(folder: Path) -> list[Path]:
         "performance: {2017: 2017.csv, 2018: 2018.csv}\n"
         "baseline_year: 2017\noutcome_year: 2018\nprovisional_years: [2018]\n"
         "comparators: [{label: Statistical neighbours, values: {2017: -0.7}}]\n"
-        "n_resamples: 200\n",
+        "n_placebo: 200\n",
         encoding="utf-8",
     )
     b = folder / "example_b.yaml"
@@ -233,7 +233,7 @@ def write_example_batch(folder: Path) -> list[Path]:
         "title: 'Made-up project 2018-19: cohort 3'\n"
         "roster: roster_b.csv\n"
         "performance: {2018: 2018.csv, 2019: 2019.csv}\n"
-        "baseline_year: 2018\noutcome_year: 2019\nn_resamples: 200\n",
+        "baseline_year: 2018\noutcome_year: 2019\nn_placebo: 200\n",
         encoding="utf-8",
     )
     return [a, b]

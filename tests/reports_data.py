@@ -51,7 +51,7 @@ def write_report(
         f"title: {title or 'Report ' + report_id!r}\n"
         f"roster: ../{roster.name}\n"
         f"performance:\n  2017: ../data/2017/999_ks2final.csv\n  2018: ../{outcome_table}\n"
-        "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\nmin_n: 1\n",
+        "baseline_year: 2017\noutcome_year: 2018\nn_placebo: 200\nmin_n: 1\n",
         encoding="utf-8",
     )
     return params

@@ -42,7 +42,7 @@ def real(dfe_data, tmp_path):
         params = tmp_path / "params.yaml"
         params.write_text(
             f"report_id: awkward\ntitle: Awkward\nroster: {roster_name}\nperformance:\n{lines}"
-            f"baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\n{extra}",
+            f"baseline_year: 2017\noutcome_year: 2018\nn_placebo: 200\n{extra}",
             encoding="utf-8",
         )
         return params

@@ -58,7 +58,7 @@ def test_surrey_pool_excludes_roster_schools_and_their_linked_urns(dfe_data, tmp
             },
             "baseline_year": 2017,
             "outcome_year": 2018,
-            "n_resamples": 200,
+            "n_placebo": 200,
         }
     )
     ev = evaluate(params)

@@ -132,7 +132,7 @@ def test_params_and_code_changes_make_a_report_stale(batch, monkeypatch):
     root, out, _ = batch
     params = root / "params" / "a.yaml"
     text = params.read_text(encoding="utf-8")
-    params.write_text(text.replace("n_resamples: 200", "n_resamples: 300"), encoding="utf-8")
+    params.write_text(text.replace("n_placebo: 200", "n_placebo: 300"), encoding="utf-8")
     try:
         assert plan([params], out)[0].message == "params changed"
     finally:

@@ -25,7 +25,7 @@ def params_text(kind: str) -> str:
             "performance:\n"
             f"  2017: {EXAMPLES}/data/2016-2017/919_ks2final_synthetic.csv\n"
             f"  2018: {EXAMPLES}/data/2017-2018/919_ks2final_synthetic.csv\n"
-            "baseline_year: 2017\noutcome_year: 2018\ncohorts: [1, 2]\nn_resamples: 200\n"
+            "baseline_year: 2017\noutcome_year: 2018\ncohorts: [1, 2]\nn_placebo: 200\n"
         )
     pag = f"pag_table: {EXAMPLES}/focus/synthetic_pag_2019.csv\nks2_year: 2019\nwindow: july\n"
     if kind == "focus":

@@ -189,7 +189,7 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
                 "performance": {2017: str(tmp_path / "a.csv"), 2018: str(tmp_path / "b.csv")},
                 "baseline_year": 2017,
                 "outcome_year": 2018,
-                "n_resamples": 0,
+                "n_placebo": 0,
                 "min_n": 1,
             }
         )

@@ -40,7 +40,7 @@ def built(tmp_path_factory):
     (folder / "params.yaml").write_text(
         "report_id: e2e\ntitle: End-to-end <check>\nroster: roster.csv\n"
         "performance: {2017: 2017.csv, 2018: 2018.csv}\nbaseline_year: 2017\n"
-        "outcome_year: 2018\nprovisional_years: [2018]\nn_resamples: 200\nmin_n: 1\n",
+        "outcome_year: 2018\nprovisional_years: [2018]\nn_placebo: 200\nmin_n: 1\n",
         encoding="utf-8",
     )
     result = run_report(folder / "params.yaml", folder / "out")
@@ -216,7 +216,7 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
         "report_id: surrey\ntitle: Surrey check\nroster: roster.csv\n"
         f"performance:\n  2017: {dfe_data}/2016-2017/936_ks2final.csv\n"
         f"  2018: {dfe_data}/2017-2018/936_ks2final.csv\n"
-        "baseline_year: 2017\noutcome_year: 2018\nn_resamples: 200\n",
+        "baseline_year: 2017\noutcome_year: 2018\nn_placebo: 200\n",
         encoding="utf-8",
     )
     done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))

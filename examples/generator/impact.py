@@ -103,6 +103,62 @@ NATIONAL = {
            "PTMAT_HIGH": "27%", "MAT_AVERAGE": "105", "PTWRITTA_EXP": "78%"},
 }  # fmt: skip
 
+# --- context columns (a second RNG stream; see :func:`add_context`) --------------------------
+#: The year before the first file: the 2016-17 file's ``*_16`` columns.
+PRE_YEAR = 2016
+#: Each file's previous years, in the order the DfE files put their blocks (latest first).
+PRIOR_YEARS = {2017: (2016,), 2018: (2017, 2016), 2019: (2018, 2017)}
+#: Files with ``TELIG_yy`` (previous cohort sizes) and with ``*PROG_UNADJUSTED`` (before the
+#: 2018 capping of extreme negative pupil scores), as in the real files.
+TELIG_HISTORY_FILES = (2019,)
+UNADJUSTED_FILES = (2018, 2019)
+#: The second stream is ``default_rng([seed, CONTEXT_STREAM])``: the first stream, which makes
+#: every figure the published tables pin, never sees a draw for the context columns.
+CONTEXT_STREAM = 1
+#: The AR(1) model of the non-project schools (in tenths): ``next = 0.6 * this + N(0, 12)``.
+AR_SLOPE = 0.6
+AR_NOISE_TENTHS = 12.0
+#: The cohort's KS1 average point score of an LA-typical school (20% disadvantaged), by year.
+KS1_APS_BASE = {2017: 16.4, 2018: 16.5, 2019: 16.6}
+#: Capped pupils (2018 method): per pupil rate ``CAPPED_RATE * exp(-CAPPED_SLOPE * progress)``
+#: (at most ``CAPPED_RATE_MAX``), each ``CAPPED_EXCESS`` points below the cap on average. So
+#: unadjusted - published is 0 for most schools and most negative for the lowest-scoring ones.
+CAPPED_RATE = 0.0027
+CAPPED_SLOPE = 0.6
+CAPPED_RATE_MAX = 0.25
+CAPPED_EXCESS = 6.0
+#: National rows' context (rounded England figures): % disadvantaged and KS1 APS by year.
+NATIONAL_CONTEXT = {
+    2016: {"PTFSM6CLA1A": "32%"},
+    2017: {"PTFSM6CLA1A": "31%", "TKS1AVERAGE": "15.8"},
+    2018: {"PTFSM6CLA1A": "31%", "TKS1AVERAGE": "16.0"},
+    2019: {"PTFSM6CLA1A": "31%", "TKS1AVERAGE": "16.2"},
+}  # fmt: skip
+SUBJECTS = ("READ", "WRIT", "MAT")
+
+
+def ks2_columns(year: int) -> tuple[str, ...]:
+    """The columns of ``year``'s example file, in the real files' relative order.
+
+    :data:`KS2_COLUMNS` with ``TKS1AVERAGE`` and ``PTFSM6CLA1A`` before ``PTRWM_EXP``; then one
+    block per previous year, latest first (``TELIG_yy`` in 2018-19, ``PTFSM6CLA1A_yy``, then
+    reading, writing and maths progress with limits); then ``*PROG_UNADJUSTED`` (2018, 2019).
+    """
+    columns = list(KS2_COLUMNS)
+    at = columns.index("PTRWM_EXP")
+    columns[at:at] = ["TKS1AVERAGE", "PTFSM6CLA1A"]
+    for prior in PRIOR_YEARS[year]:
+        yy = f"{prior % 100:02d}"
+        if year in TELIG_HISTORY_FILES:
+            columns.append(f"TELIG_{yy}")
+        columns.append(f"PTFSM6CLA1A_{yy}")
+        for subj in SUBJECTS:
+            columns += [f"{subj}PROG_{yy}", f"{subj}PROG_LOWER_{yy}", f"{subj}PROG_UPPER_{yy}"]
+    if year in UNADJUSTED_FILES:
+        columns += [f"{subj}PROG_UNADJUSTED" for subj in SUBJECTS]
+    return tuple(columns)
+
+
 # --- invented names -------------------------------------------------------------------------
 _PLACE_HEADS = (
     "Amber", "Brack", "Cinder", "Dunmar", "Elder", "Fallow", "Gorse", "Hazel", "Ivel", "Juniper",
@@ -487,14 +543,14 @@ def simulate_years(seed: int = DEFAULT_SEED) -> SyntheticLA:
     prev: pd.Series | None = None
     for year in YEARS:
         frame = _year_frame(schools, year, rng)
-        noise = pd.Series(rng.normal(0.0, 12.0, size=len(schools)), index=schools.index)
+        noise = pd.Series(rng.normal(0.0, AR_NOISE_TENTHS, size=len(schools)), index=schools.index)
         if prev is not None:
             free_now = (schools["kind"] == "mainstream") & ~_targeted(schools, year)
             noise = _balanced_noise(noise, prev, la_weights(schools, frame)[0], free_now)
         if prev is None:
             progress = pd.Series(rng.normal(-3.0, 15.0, size=len(schools)), index=schools.index)
         else:
-            progress = 0.6 * prev + noise
+            progress = AR_SLOPE * prev + noise
         special_raw = pd.Series(rng.normal(-50.0, 15.0, size=len(schools)), index=schools.index)
         progress = progress.where(~special, special_raw.clip(-90, -15))
         lo, hi = wide_lo.copy(), wide_hi.copy()
@@ -588,6 +644,141 @@ def _other_measures(frame: pd.DataFrame, special: pd.Series, rng: np.random.Gene
     frame.loc[special_np, "READPROG"] = np.rint(rng.normal(-50, 15, int(special_np.sum())))
 
 
+# --- context columns: the year before, intake, unadjusted progress ---------------------------
+def add_context(la: SyntheticLA, seed: int = DEFAULT_SEED) -> SyntheticLA:
+    """``la`` plus what no published figure pins: 2016, intake and unadjusted progress.
+
+    Adds the year 2016 (:func:`pre_year`), each year's % disadvantaged (``PTFSM6CLA1A``), the
+    cohort's KS1 average point score (2017-2019) and, for 2018 and 2019, the progress scores
+    before the 2018 capping (:func:`unadjusted_progress`). Every draw comes from
+    ``default_rng([seed, CONTEXT_STREAM])``, a stream of its own, and only new columns are
+    added, so every figure the first stream made stays as it was. ``la`` is not changed.
+    """
+    rng = np.random.default_rng([seed, CONTEXT_STREAM])
+    schools = la.schools
+    years = {year: frame.copy() for year, frame in la.years.items()}
+    years[PRE_YEAR] = pre_year(schools, years[YEARS[0]], rng)
+    years = dict(sorted(years.items()))
+    rate = disadvantage_rates(schools, years, rng)
+    for frame in years.values():
+        frame["PTFSM6CLA1A"] = percent_disadvantaged(frame["TELIG"], rate, rng)
+    special = (schools["kind"] == "special").to_numpy()
+    school_effect = np.where(special, rng.uniform(1.5, 12.0, len(schools)),
+                             rng.normal(0.0, 0.55, len(schools)))  # fmt: skip
+    for year in YEARS:
+        years[year]["TKS1AVERAGE"] = ks1_average(years[year], year, special, school_effect, rng)
+    for year in UNADJUSTED_FILES:
+        for subj in SUBJECTS:
+            years[year][f"{subj}PROG_UNADJUSTED"] = unadjusted_progress(years[year], subj, rng)
+    return SyntheticLA(schools=schools, years=years, conversions=la.conversions)
+
+
+def pre_year(schools: pd.DataFrame, first: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """2016 (tenths): cohort sizes and coverage as in any year; progress the AR(1) run backwards.
+
+    A stationary AR(1) reversed in time is the same AR(1), so ``x16 = mu + 0.6 * (x17 - mu) +
+    N(0, 1.2)`` (mu: the mainstream mean of 2017) gives 2016 -> 2017 the joint law the model
+    gives 2017 -> 2018. The innovations are made orthogonal to 1, x17 and the LA weight over
+    the non-project schools (:func:`_balanced_noise`: the pool's line of change on level is the
+    designed one) and centred within each project cell (cohort x TLA x status). So no project
+    group changes from 2016 to 2017 other than pool schools at its 2017 level do: there is no
+    pre-trend; the project effect appears only after the baseline. Special schools are drawn
+    afresh, as every year in :func:`simulate_years`; reading and writing as in
+    :func:`_other_measures`.
+    """
+    n = len(schools)
+    frame = _year_frame(schools, PRE_YEAR, rng)
+    mainstream = schools["kind"] == "mainstream"
+    x17 = first["MATPROG"].astype(float)
+    mu = float(x17[mainstream].mean())
+    noise = pd.Series(rng.normal(0.0, AR_NOISE_TENTHS, size=n), index=schools.index)
+    pool = mainstream & (schools["role"] == "")
+    noise = _balanced_noise(noise, x17, la_weights(schools, frame)[0], pool)
+    project = mainstream & (schools["role"] != "")
+    cell = schools.loc[project, ["role", "tla", "status"]].astype(str).agg("/".join, axis=1)
+    noise[project] = noise[project] - noise[project].groupby(cell).transform("mean")
+    progress = np.clip(np.rint(mu + AR_SLOPE * (x17 - mu) + noise), -60, 45)
+    special_raw = np.rint(np.clip(rng.normal(-50.0, 15.0, size=n), -90, -15))
+    frame["MATPROG"] = progress.where(mainstream, special_raw).astype(np.int64)
+    mat = frame["MATPROG"].to_numpy(float) / 10
+    frame["READPROG"] = np.rint((0.45 * mat + rng.normal(0.0, 1.6, n)) * 10).astype(np.int64)
+    frame["WRITPROG"] = np.rint((0.4 * mat + rng.normal(0.3, 1.8, n)) * 10).astype(np.int64)
+    special = ~mainstream.to_numpy()
+    frame.loc[special, "READPROG"] = np.rint(rng.normal(-50, 15, int(special.sum())))
+    return frame
+
+
+def disadvantage_rates(
+    schools: pd.DataFrame, years: Mapping[int, pd.DataFrame], rng: np.random.Generator
+) -> pd.Series:
+    """Each school's underlying share of disadvantaged pupils (0-1).
+
+    Mainstream: logit-normal around 20% (between-school sd about 12 points), a little higher
+    where the school's mean maths progress over the years is lower (-0.2 on the logit per sd:
+    a weak link, as in the real files, where the correlation is about -0.1); special schools
+    around 45%.
+    """
+    mainstream = (schools["kind"] == "mainstream").to_numpy()
+    level = pd.concat([frame["MATPROG"] for frame in years.values()], axis=1).mean(axis=1)
+    z = ((level - level[mainstream].mean()) / level[mainstream].std()).to_numpy()
+    spread = rng.normal(0.0, 1.0, len(schools))
+    logit = np.where(mainstream, np.log(0.2 / 0.8) + 0.8 * spread - 0.2 * z,
+                     np.log(0.45 / 0.55) + 0.6 * spread)  # fmt: skip
+    return pd.Series(1 / (1 + np.exp(-logit)), index=schools.index)
+
+
+def percent_disadvantaged(telig: pd.Series, rate: pd.Series, rng: np.random.Generator) -> pd.Series:
+    """One year's ``PTFSM6CLA1A``: a binomial count of the cohort, as a whole percentage."""
+    count = rng.binomial(telig.to_numpy(np.int64), rate.to_numpy())
+    return pd.Series(np.floor(100 * count / telig.to_numpy() + 0.5).astype(np.int64),
+                     index=telig.index)  # fmt: skip
+
+
+def ks1_average(
+    frame: pd.DataFrame,
+    year: int,
+    special: np.ndarray,
+    school_effect: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.Series:
+    """The cohort's KS1 average point score (``TKS1AVERAGE``), in tenths.
+
+    Mainstream: the year's base, 4.3 points lower per 100% disadvantaged (correlation about
+    -0.6, as in the real files), a school effect (sd 0.55), -0.08 per point of maths progress
+    (weak: progress is already measured from KS1) and cohort noise 3.5 / sqrt(TELIG). Special
+    schools: a school level of 1.5-12 plus noise (sd 1).
+    """
+    telig = frame["TELIG"].to_numpy(float)
+    share = frame["PTFSM6CLA1A"].to_numpy(float) / 100
+    mat = frame["MATPROG"].to_numpy(float) / 10
+    noise = rng.normal(0.0, 1.0, len(frame))
+    mainstream = (KS1_APS_BASE[year] - 4.3 * (share - 0.2) + school_effect - 0.08 * mat
+                  + noise * 3.5 / np.sqrt(telig))  # fmt: skip
+    value = np.where(special, np.clip(school_effect + noise, 1.0, 14.0),
+                     np.clip(mainstream, 10.0, 20.0))  # fmt: skip
+    return pd.Series(np.rint(value * 10).astype(np.int64), index=frame.index)
+
+
+def unadjusted_progress(frame: pd.DataFrame, subj: str, rng: np.random.Generator) -> pd.Series:
+    """``{subj}PROG_UNADJUSTED`` in tenths: the score before extreme pupil scores were capped.
+
+    Capped pupils ~ Poisson(pupils * rate), rate ``CAPPED_RATE * exp(-CAPPED_SLOPE * score)``;
+    each lies ``CAPPED_EXCESS`` points (exponential) below the cap on average, so uncapping
+    lowers the mean by their excess / pupils. The published score was itself rounded, so the
+    unrounded one is drawn within +/-0.049 of it; the result, rounded half away from zero, is
+    never above the published score (equal when no pupil was capped).
+    """
+    adjusted = frame[f"{subj}PROG"].to_numpy(float)
+    cov = frame[f"{subj}COV"].to_numpy(float)
+    pupils = np.maximum(1.0, np.floor(frame["TELIG"].to_numpy(float) * cov / 100 + 0.5))
+    rate = np.minimum(CAPPED_RATE_MAX, CAPPED_RATE * np.exp(-CAPPED_SLOPE * adjusted / 10))
+    capped = np.minimum(rng.poisson(pupils * rate), pupils)
+    excess = rng.gamma(capped, CAPPED_EXCESS)
+    exact = adjusted + rng.uniform(-0.49, 0.49, len(frame)) - 10 * excess / pupils
+    tenths = np.where(exact >= 0, np.floor(exact + 0.5), -np.floor(0.5 - exact))
+    return pd.Series(tenths.astype(np.int64), index=frame.index)
+
+
 def _conversions(schools: pd.DataFrame, rng: np.random.Generator) -> dict[int, Conversion]:
     """Academy conversions: a cohort-1 school (2017 -> 2018), a completed cohort-3 school
     (during 2018-19), one ordinary school (2018 -> 2019) and a decoy link that never happens.
@@ -617,9 +808,72 @@ def _limit(score: float, sigma: float, telig: int, cov: int, sign: int) -> str:
     return f"{value + 0.0:.1f}"
 
 
+def _progress_cells(m: pd.Series, subj: str) -> dict[str, str]:
+    """One school's score, limits and coverage of ``subj`` in one year, as DfE text."""
+    cov = int(m[f"{subj}COV"])
+    score = int(m[f"{subj}PROG"])
+    if m["prog_code"] in ("SUPP", "BLANK"):
+        text = "SUPP" if m["prog_code"] == "SUPP" else ""
+        return dict.fromkeys(("PROG", "PROG_LOWER", "PROG_UPPER", "COV"), text)
+    return {
+        "PROG": _tenths(score),
+        "PROG_LOWER": _limit(score / 10, SIGMA[subj], int(m["TELIG"]), cov, -1),
+        "PROG_UPPER": _limit(score / 10, SIGMA[subj], int(m["TELIG"]), cov, +1),
+        "COV": f"{cov}%",
+    }
+
+
+def year_cells(la: SyntheticLA, year: int) -> pd.DataFrame:
+    """Each school's own figures of ``year`` as DfE text (index: school, not URN).
+
+    ``TELIG``, progress with limits and coverage, ``PTFSM6CLA1A`` and, where made,
+    ``TKS1AVERAGE`` and ``*PROG_UNADJUSTED``. Both ``year``'s file and the previous-year
+    columns of later files are written from these cells, so a later file's ``MATPROG_17`` is
+    the 2016-17 file's ``MATPROG`` by construction, under the school's new URN after a
+    conversion too (as the real files carry the predecessor's history).
+    """
+    frame = la.years[year]
+    tiny = frame["TELIG"] <= 5  # as in the real files: intake figures of 5 pupils or fewer
+    cells = pd.DataFrame(index=frame.index)
+    cells["TELIG"] = frame["TELIG"].astype(int).astype(str)
+    cells["PTFSM6CLA1A"] = (frame["PTFSM6CLA1A"].astype(str) + "%").where(~tiny, "SUPP")
+    if "TKS1AVERAGE" in frame:
+        ks1 = frame["TKS1AVERAGE"].map(lambda v: _tenths(int(v)))
+        cells["TKS1AVERAGE"] = ks1.where(~tiny, "SUPP")
+    for subj in SUBJECTS:
+        progress = pd.DataFrame([_progress_cells(m, subj) for _, m in frame.iterrows()],
+                                index=frame.index)  # fmt: skip
+        for suffix in ("PROG", "PROG_LOWER", "PROG_UPPER", "COV"):
+            cells[f"{subj}{suffix}"] = progress[suffix]
+    for subj in SUBJECTS:
+        column = f"{subj}PROG_UNADJUSTED"
+        if column in frame:
+            cells[column] = frame[column].map(lambda v: _tenths(int(v)))
+            coded = frame["prog_code"] != ""
+            cells.loc[coded, column] = cells.loc[coded, f"{subj}PROG"]
+    return cells
+
+
+def prior_names(prior: int, file_year: int) -> dict[str, str]:
+    """How a year's own columns are named as previous-year columns of ``file_year``'s file
+    (``MATPROG`` -> ``MATPROG_17``, ``MATPROG_LOWER`` -> ``MATPROG_LOWER_17``)."""
+    yy = f"{prior % 100:02d}"
+    names = {"TELIG": f"TELIG_{yy}"} if file_year in TELIG_HISTORY_FILES else {}
+    names["PTFSM6CLA1A"] = f"PTFSM6CLA1A_{yy}"
+    for subj in SUBJECTS:
+        for suffix in ("PROG", "PROG_LOWER", "PROG_UPPER"):
+            names[f"{subj}{suffix}"] = f"{subj}{suffix}_{yy}"
+    return names
+
+
 def school_rows(la: SyntheticLA, year: int) -> pd.DataFrame:
     """The RECTYPE 1 and 2 rows of ``year`` as DfE text, academy links applied."""
     frame = la.years[year]
+    columns = ks2_columns(year)
+    own = year_cells(la, year)
+    own_columns = [c for c in own.columns if c in columns]
+    priors = {prior: (year_cells(la, prior), prior_names(prior, year))
+              for prior in PRIOR_YEARS[year]}  # fmt: skip
     rows = []
     for i, school in la.schools.iterrows():
         m = frame.loc[i]
@@ -642,7 +896,6 @@ def school_rows(la: SyntheticLA, year: int) -> pd.DataFrame:
             "SCHNAME_AC": name_ac,
             "OPEN_AC": open_ac,
             "NFTYPE": nftype,
-            "TELIG": str(int(m["TELIG"])),
             "PTRWM_EXP": f"{int(m['PTRWM_EXP'])}%",
             "PTREAD_EXP": f"{int(m['PTREAD_EXP'])}%",
             "PTMAT_EXP": f"{_tenths(int(m['PTMAT_EXP']))}%",
@@ -650,22 +903,11 @@ def school_rows(la: SyntheticLA, year: int) -> pd.DataFrame:
             "MAT_AVERAGE": str(int(m["MAT_AVERAGE"])),
             "PTWRITTA_EXP": f"{int(m['PTWRITTA_EXP'])}%",
         }
-        for subj in ("READ", "WRIT", "MAT"):
-            cov = int(m[f"{subj}COV"])
-            score = int(m[f"{subj}PROG"])
-            if m["prog_code"] in ("SUPP", "BLANK"):
-                text = "SUPP" if m["prog_code"] == "SUPP" else ""
-                cells = dict.fromkeys(("PROG", "PROG_LOWER", "PROG_UPPER", "COV"), text)
-            else:
-                cells = {
-                    "PROG": _tenths(score),
-                    "PROG_LOWER": _limit(score / 10, SIGMA[subj], int(m["TELIG"]), cov, -1),
-                    "PROG_UPPER": _limit(score / 10, SIGMA[subj], int(m["TELIG"]), cov, +1),
-                    "COV": f"{cov}%",
-                }
-            row.update({f"{subj}{suffix}": text for suffix, text in cells.items()})
+        row.update(own.loc[i, own_columns].to_dict())
+        for cells, names in priors.values():
+            row.update({names[c]: cells.at[i, c] for c in names})
         rows.append(row)
-    table = pd.DataFrame(rows, columns=list(KS2_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(columns))
     order = table["RECTYPE"] + table["SCHNAME"].str.lower()
     return table.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
 
@@ -675,16 +917,24 @@ def _numbers(column: pd.Series) -> pd.Series:
     return pd.to_numeric(column.str.removesuffix("%"), errors="coerce")
 
 
+def _weighted_score(score: pd.Series, weight: pd.Series) -> float:
+    """Mean of ``score`` weighted by ``weight`` over the rows with a number."""
+    ok = score.notna()
+    return float((score[ok] * weight[ok]).sum() / weight[ok].sum())
+
+
 def la_summary_row(schools_table: pd.DataFrame) -> dict[str, str]:
     """The LA row (RECTYPE 3) computed from the written school rows (RECTYPE 1 and 2).
 
-    Progress: mean weighted by TELIG*COV/100 over schools with a numeric score, rounded to 1 dp
-    half away from zero; percentages and averages: weighted by TELIG.
+    Progress (unadjusted too): mean weighted by TELIG*COV/100 over schools with a numeric
+    score, rounded to 1 dp half away from zero; percentages and averages (``TKS1AVERAGE``,
+    1 dp): weighted by TELIG. Works on a year's cells (:func:`year_cells`) too: only the
+    columns present are computed.
     """
     telig = _numbers(schools_table["TELIG"])
-    row = dict.fromkeys(KS2_COLUMNS, "")
+    row = dict.fromkeys(schools_table.columns, "")
     row.update({"RECTYPE": "3", "LEA": LA_CODE, "SCHNAME": LA_NAME, "TELIG": str(int(telig.sum()))})
-    for subj in ("READ", "WRIT", "MAT"):
+    for subj in SUBJECTS:
         score = _numbers(schools_table[f"{subj}PROG"])
         cov = _numbers(schools_table[f"{subj}COV"])
         ok = score.notna()
@@ -696,8 +946,14 @@ def la_summary_row(schools_table: pd.DataFrame) -> dict[str, str]:
         row[f"{subj}PROG_UPPER"] = f"{round_half_away(mean + half, 1) + 0.0:.1f}"
         cov_mean = float((cov[ok] * telig[ok]).sum() / telig[ok].sum())
         row[f"{subj}COV"] = f"{int(round_half_away(cov_mean, 0))}%"
+        unadjusted = f"{subj}PROG_UNADJUSTED"
+        if unadjusted in schools_table:
+            mean = _weighted_score(_numbers(schools_table[unadjusted]), telig * cov / 100)
+            row[unadjusted] = f"{round_half_away(mean, 1) + 0.0:.1f}"
     for col in ("PTRWM_EXP", "PTREAD_EXP", "PTMAT_EXP", "PTMAT_HIGH", "MAT_AVERAGE",
-                "PTWRITTA_EXP"):  # fmt: skip
+                "PTWRITTA_EXP", "PTFSM6CLA1A", "TKS1AVERAGE"):  # fmt: skip
+        if col not in schools_table:
+            continue
         values = _numbers(schools_table[col])
         ok = values.notna()
         mean = float((values[ok] * telig[ok]).sum() / telig[ok].sum())
@@ -705,29 +961,64 @@ def la_summary_row(schools_table: pd.DataFrame) -> dict[str, str]:
             row[col] = f"{round_half_away(mean, 1):.1f}%"
         elif col == "MAT_AVERAGE":
             row[col] = str(int(round_half_away(mean, 0)))
+        elif col == "TKS1AVERAGE":
+            row[col] = f"{round_half_away(mean, 1):.1f}"
         else:
             row[col] = f"{int(round_half_away(mean, 0))}%"
     return row
 
 
+def la_rows_by_year(la: SyntheticLA) -> dict[int, dict[str, str]]:
+    """Every year's LA row, 2016 included, each computed as that year's own file computes it
+    (from its written school rows), so a later file's ``MATPROG_17`` on the LA row is the
+    2016-17 file's LA ``MATPROG``. 2016 has no file: its row comes from its cells."""
+    rows = {PRE_YEAR: la_summary_row(year_cells(la, PRE_YEAR))}
+    for year in YEARS:
+        rows[year] = la_summary_row(school_rows(la, year))
+    return rows
+
+
 def national_rows(year: int) -> list[dict[str, str]]:
-    """The two national rows (RECTYPE 4 and 5): no LEA, no URN, progress blank."""
+    """The two national rows (RECTYPE 4 and 5): no LEA, no URN, progress blank.
+
+    As in the real files, ``*PROG_UNADJUSTED`` is 0 there (the national mean by definition).
+    """
     rows = []
     for rectype, delta in (("4", 0), ("5", -4800)):
-        row = dict.fromkeys(KS2_COLUMNS, "")
+        row = dict.fromkeys(ks2_columns(year), "")
         values = NATIONAL[year]
         row.update({key: str(value) for key, value in values.items()})
         row["RECTYPE"] = rectype
         row["TELIG"] = str(int(values["TELIG"]) + delta)
+        row.update(NATIONAL_CONTEXT[year])
+        for prior in PRIOR_YEARS[year]:
+            names = prior_names(prior, year)
+            row[names["PTFSM6CLA1A"]] = NATIONAL_CONTEXT[prior]["PTFSM6CLA1A"]
+            if "TELIG" in names:
+                row[names["TELIG"]] = str(int(NATIONAL[prior]["TELIG"]) + delta)
+        if year in UNADJUSTED_FILES:
+            row.update({f"{subj}PROG_UNADJUSTED": "0.0" for subj in SUBJECTS})
         rows.append(row)
     return rows
 
 
-def build_year_table(la: SyntheticLA, year: int) -> pd.DataFrame:
-    """One year's ``919_ks2final_synthetic.csv``: school rows, the LA row, the two national rows."""
+def build_year_table(
+    la: SyntheticLA, year: int, la_rows: Mapping[int, Mapping[str, str]] | None = None
+) -> pd.DataFrame:
+    """One year's ``919_ks2final_synthetic.csv``: school rows, the LA row, the two national rows.
+
+    ``la_rows`` (:func:`la_rows_by_year`, computed when not given) fill the LA row's
+    previous-year columns.
+    """
+    la_rows = la_rows_by_year(la) if la_rows is None else la_rows
+    columns = list(ks2_columns(year))
     schools = school_rows(la, year)
-    extra = pd.DataFrame([la_summary_row(schools), *national_rows(year)])
-    table = pd.concat([schools, extra[list(KS2_COLUMNS)]], ignore_index=True)
+    la_row = la_summary_row(schools)
+    for prior in PRIOR_YEARS[year]:
+        names = prior_names(prior, year)
+        la_row.update({new: la_rows[prior][old] for old, new in names.items()})
+    extra = pd.DataFrame([la_row, *national_rows(year)])
+    table = pd.concat([schools, extra[columns]], ignore_index=True)
     _check_la_row(table, year)
     return table
 
@@ -773,9 +1064,12 @@ def make_rosters(la: SyntheticLA) -> dict[str, pd.DataFrame]:
 
 def make_example_data(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """All example files, keyed by path relative to the examples directory."""
-    la = simulate_years(seed)
+    la = add_context(simulate_years(seed), seed)
+    la_rows = la_rows_by_year(la)
     files = {
-        f"data/{YEAR_FOLDERS[year]}/{LA_CODE}_ks2final_synthetic.csv": build_year_table(la, year)
+        f"data/{YEAR_FOLDERS[year]}/{LA_CODE}_ks2final_synthetic.csv": build_year_table(
+            la, year, la_rows
+        )
         for year in YEARS
     }
     rosters = make_rosters(la)

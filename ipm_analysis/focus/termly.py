@@ -1,6 +1,8 @@
 """The four termly windows, who joined and left the focus list, and programme aggregates.
 
-Windows follow the adviser visits: October, December/January, March/April, July. Programme
+Windows follow the adviser visits: October, December/January, March/April, July. Only July's
+figures are end-of-KS2 results; earlier windows' come from practice papers and are indicative
+(:func:`is_final`, the one rule every focus table, sentence and chart follows). Programme
 figures are aggregates over schools, never pupil rows, with counts below ``min_n`` suppressed.
 """
 
@@ -31,6 +33,13 @@ _ALIASES = {
 }
 DEFAULT_MIN_N = 3
 
+#: The window after the KS2 tests: its scores are the pupils' results, so its progress is
+#: end-of-KS2 progress, comparable with the national average (0).
+FINAL_WINDOW = "july"
+#: The label every figure from an earlier window carries: a practice paper against an
+#: end-of-KS2 estimate indicates, and is not compared with the national average.
+INDICATIVE = "indicative"
+
 
 def window_id(text: object) -> str:
     """Canonical window id for ``'December/January'``, ``'dec'``, ``'march-april'`` and so on."""
@@ -44,6 +53,21 @@ def window_id(text: object) -> str:
 def window_order(window: str) -> int:
     """Position of a window in the school year (0 = October)."""
     return list(WINDOWS).index(window_id(window))
+
+
+def is_final(window: str) -> bool:
+    """Whether ``window``'s figures are end-of-KS2 results (July, after the tests).
+
+    Only a final window's progress may be worded against the national average ("below
+    national average"); every earlier window's is labelled :data:`INDICATIVE` instead.
+    """
+    return window_id(window) == FINAL_WINDOW
+
+
+def window_label(window: str) -> str:
+    """The window as readers see it: 'July', and before July 'March/April (indicative)'."""
+    key = window_id(window)
+    return WINDOWS[key] if is_final(key) else f"{WINDOWS[key]} ({INDICATIVE})"
 
 
 def windows_up_to(window: str) -> list[str]:

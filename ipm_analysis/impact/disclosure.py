@@ -16,7 +16,16 @@ from ipm_analysis.core.constants import SUPPRESSED
 #: stays for the modules that import it from here).
 SYMBOL = SUPPRESSED
 #: Summary columns that describe a row rather than hold one of its figures.
-KEY_COLUMNS = ("measure", "group", "n_schools", "suppressed")
+KEY_COLUMNS = (
+    "measure",
+    "group",
+    "population",
+    "year",
+    "relative_year",
+    "n_schools",
+    "n_draws",
+    "suppressed",
+)
 
 
 def is_suppressed(n_schools: pd.Series, min_n: int) -> pd.Series:

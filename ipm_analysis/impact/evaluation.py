@@ -18,34 +18,55 @@ from ipm_analysis.impact.checks import (
     check_schools_have_figures,
 )
 from ipm_analysis.impact.comparison import (
-    TIE_DECIMALS,
     RtmFit,
-    _resampled_fits,
     comparison_pool,
-    comparison_summary,
-    expected_change,
+    comparison_rows,
     fit_regression_to_mean,
+    match_covariates,
     matched_comparison,
 )
-from ipm_analysis.impact.comparison import match_sets as _match_sets
+from ipm_analysis.impact.design import (
+    attrition,
+    crosses_capping,
+    difference_rows,
+    effect_sizes,
+    primary_row,
+)
 from ipm_analysis.impact.disclosure import apply_suppression
-from ipm_analysis.impact.groups import group_membership
+from ipm_analysis.impact.effect_size import pupil_sigma
+from ipm_analysis.impact.groups import POPULATIONS, group_membership
+from ipm_analysis.impact.intervals import mean_estimate
+from ipm_analysis.impact.matching import (
+    balance_table,
+    match_sets,
+    pool_variance,
+    poorly_matched,
+)
+from ipm_analysis.impact.placebo import (
+    PLACEBO_COLUMNS,
+    candidate_net_changes,
+    placebo_draws,
+    placebo_summary,
+)
 from ipm_analysis.impact.summary import (
     MEASURES,
     ROLES,
     SUMMARY_COLUMNS,
-    WEIGHT_COLUMN,
     group_means,
+    has_both,
     impact_summary,
     paired,
     school_changes,
+    school_weights,
 )
-from ipm_analysis.impact.uncertainty import bootstrap_indices, resampled_means
+from ipm_analysis.impact.trends import event_study, trend_rows
+from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_LA,
     RECTYPE_MAINSTREAM,
     PerformanceTable,
     area_figures,
+    progress_history,
     read_performance_table,
     school_figures,
     subject,
@@ -64,6 +85,7 @@ class Evaluation:
 
     params: ReportParams
     schools: pd.DataFrame
+    #: the completed schools' groups (the seed reports' figures); ``memberships`` has both
     membership: pd.DataFrame
     summary: pd.DataFrame
     la_code: str
@@ -76,12 +98,40 @@ class Evaluation:
     #: as ``schools``): the source of the comparison pool and of the LA's school mean
     panel: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     pool: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: per project school with progress in both years (any status): its match set's means
     matched: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     rtm: RtmFit | None = None
+    #: population (``itt``, ``completed``) -> group membership over ``schools``
+    memberships: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    #: the match sets (``impact.matching.match_sets``), project schools by roster URN
+    sets: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: the variables actually matched on (``params.match_on`` less those no file holds)
+    match_on: list[str] = field(default_factory=list)
+    balance: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    event_study: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    placebo: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: every progress estimate as an effect size and EEF months (``impact.design``)
+    effects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    #: the pupil-level standard deviation of outcome-year progress, and where it comes from
+    sigma: tuple[float, str] = (float("nan"), "")
 
     @property
     def years(self) -> tuple[int, int]:
         return self.params.years
+
+    @property
+    def crosses_capping(self) -> bool:
+        """Whether the years straddle the DfE's 2018 capping of extreme negative scores."""
+        return crosses_capping(self.years)
+
+    def primary(self) -> pd.Series | None:
+        """The summary row answering the report's primary question (intention to treat)."""
+        return primary_row(self.summary, self.params.primary)
+
+    def attrition(self) -> dict[str, int]:
+        """Schools recruited, withdrawn, and analysed in the primary estimate (ITT and
+        completed)."""
+        return attrition(self.schools, self.summary, self.params.primary)
 
     def tidy(self) -> pd.DataFrame:
         """Every school figure behind the report, one row per school x year x measure.
@@ -95,8 +145,8 @@ class Evaluation:
         ``upper`` (the DfE's 95% confidence limits, progress only), ``population``,
         ``cohort``, ``tla``, ``status`` (project schools only) and ``paired``: the school has
         this measure in both years (and, in the project, completed), so it counts in the
-        paired means. Rows: project schools first (roster order), then the pool (file order);
-        within a school, progress then attainment, baseline then outcome.
+        completed schools' paired means. Rows: project schools first (roster order), then the
+        pool (file order); within a school, progress then attainment, baseline then outcome.
         """
         frames = [_long_figures(self.schools, "project", self.years)]
         if len(self.pool):
@@ -107,82 +157,25 @@ class Evaluation:
 
     def match_sets(self) -> pd.DataFrame:
         """The matched comparison in long form: one row per project school x pool school of its
-        match set (the ``match_k`` pool schools closest at baseline, ties at the k-th kept).
+        match set (the ``match_k`` pool schools closest on ``match_on``, ties at the k-th kept).
 
         Columns: ``urn`` (project school), ``pool_urn``, ``rank`` (1 = closest; tied schools
-        share a rank), ``distance`` (absolute difference in baseline progress), ``baseline``
-        (the project school's), ``pool_baseline`` and ``pool_change`` (the pool school's). The
-        mean of ``pool_change`` per ``urn`` is that school's ``comparison_change`` in
-        ``matched``. Empty when the report has no comparison (too small a pool).
+        share a rank), ``distance`` (standardised: see ``impact.matching``), ``matched_on``,
+        ``baseline`` (the project school's), ``pool_baseline`` and ``pool_change`` (the pool
+        school's). The mean of ``pool_change`` per ``urn`` is that school's
+        ``comparison_change`` in ``matched``. Empty when the report has no comparison.
         """
-        columns = ["urn", "pool_urn", "rank", "distance", "baseline", "pool_baseline"]
-        columns.append("pool_change")
-        if self.matched.empty:
+        columns = ["urn", "pool_urn", "rank", "distance", "matched_on", "baseline"]
+        columns += ["pool_baseline", "pool_change"]
+        if self.sets.empty:
             return pd.DataFrame(columns=columns)
-        project, _ = _project_progress(self.schools, self.params.weighting)
-        sets = _match_sets(project["baseline"], self.pool["baseline"], self.params.match_k)
-        rounded = sets["distance"].round(TIE_DECIMALS)
-        sets["rank"] = rounded.groupby(sets["urn"], sort=False).rank(method="min").astype(int)
-        sets["baseline"] = project["baseline"].reindex(sets["urn"]).to_numpy()
+        sets = self.sets.copy()
+        baseline = self.schools.set_index(self.schools["urn"].astype(str))["baseline_progress"]
+        sets["baseline"] = baseline.reindex(sets["urn"]).to_numpy()
         pool = self.pool.reindex(sets["pool_urn"])
         sets["pool_baseline"] = pool["baseline"].to_numpy()
         sets["pool_change"] = pool["change"].to_numpy()
         return sets[columns]
-
-    def bootstrap_draws(self, measure: str, group: str = "all") -> np.ndarray:
-        """The bootstrap distribution behind one summary row's 95% interval, one value per
-        resample: the same resamples, seed and weighting as the report, so its 2.5% and 97.5%
-        percentiles (``impact.uncertainty.percentile_interval``) are that row's ``ci_low`` and
-        ``ci_high``.
-
-        ``measure``: ``progress`` or ``attainment`` (the group's change), ``net_change`` or
-        ``excess_change``; ``group``: a column of ``membership`` (``all``, ``cohort:1``...).
-        Empty when the group has fewer than 2 schools (or ``n_resamples`` is 0). Disclosure
-        control is not applied: the draws are for analysis inside the service.
-        """
-        if group not in self.membership.columns:
-            have = ", ".join(self.membership.columns)
-            raise ValueError(f"no group {group!r} in this evaluation (it has {have})")
-        p = self.params
-        if measure in MEASURES:
-            b, o, wb, wo = _group_pairs(self.schools, self.membership[group], measure, p.weighting)
-            if b.size < 2 or not p.n_resamples:
-                return np.empty(0)
-            idx = bootstrap_indices(b.size, p.n_resamples, p.seed)
-            return resampled_means(o, wo, idx) - resampled_means(b, wb, idx)
-        if measure not in ("net_change", "excess_change"):
-            raise ValueError(
-                f"measure must be one of {', '.join(MEASURES)}, net_change, excess_change; "
-                f"got {measure!r}"
-            )
-        if self.matched.empty or self.rtm is None:
-            raise ValueError("this evaluation has no comparison (too few schools in the pool)")
-        project, weights = _project_progress(self.schools, p.weighting)
-        counted = paired(self.schools, "progress").to_numpy()
-        in_group = self.membership[group].to_numpy(dtype=bool)[counted]
-        n_resamples = max(p.n_resamples, 100)  # as evaluate() asks comparison_summary
-        w = None if weights is None else weights.to_numpy(dtype=float)
-        if measure == "net_change":
-            values = self.matched["net_change"].to_numpy(dtype=float)
-            keep = _valid(in_group, values, w)
-            if keep.sum() < 2:
-                return np.empty(0)
-            idx = bootstrap_indices(int(keep.sum()), n_resamples, p.seed)
-            return resampled_means(values[keep], None if w is None else w[keep], idx)
-        baseline = project["baseline"].to_numpy(dtype=float)
-        change = (project["outcome"] - project["baseline"]).to_numpy(dtype=float)
-        excess = change - expected_change(self.rtm, baseline)
-        keep = _valid(in_group, excess, w)
-        if keep.sum() < 2:
-            return np.empty(0)
-        a, b = _resampled_fits(self.pool, n_resamples, p.seed)
-        idx = bootstrap_indices(int(keep.sum()), n_resamples, p.seed)
-        wk = None if w is None else w[keep]
-        return (
-            resampled_means(change[keep], wk, idx)
-            - a
-            - b * resampled_means(baseline[keep], wk, idx)
-        )
 
 
 def read_inputs(
@@ -206,11 +199,14 @@ def read_inputs(
         has_tla = roster.attrs["has_tla"]
         roster = roster[roster["cohort"].isin(params.cohorts)].reset_index(drop=True)
         roster.attrs["has_tla"] = has_tla
-    columns = subject(params.subject).columns
+    chosen = subject(params.subject)
+    columns = chosen.columns
     if params.weighting == "pupils":  # each school weighted by TELIG x coverage
         columns = (*columns, "TELIG")
     tables = {
-        year: read_performance_table(params.performance[year], year, columns)
+        year: read_performance_table(
+            params.performance[year], year, columns, chosen.design_columns(year)
+        )
         for year in params.years
     }
     return full_roster, roster, tables
@@ -254,15 +250,16 @@ def evaluate(params: ReportParams) -> Evaluation:
             {comparator.measure: comparator.values.get(y, float("nan"))} for y in params.years
         )
     has_tla = bool(roster.attrs.get("has_tla"))
-    membership = group_membership(schools, has_tla=has_tla)
+    memberships = {
+        population: group_membership(schools, has_tla=has_tla, population=population)
+        for population in POPULATIONS
+    }
     summary = impact_summary(
         schools,
-        membership,
+        memberships,
         threshold=params.threshold,
         references=references,
         weighting=params.weighting,
-        n_resamples=params.n_resamples,
-        seed=params.seed,
     )
     panel = school_panel(figures, tables, params)
     la_schools = panel[
@@ -274,9 +271,11 @@ def evaluate(params: ReportParams) -> Evaluation:
             pd.DataFrame({"la_schools": True}, index=la_schools.index),
             measure,
             weighting=params.weighting,
+            population=None,
         )
-        for measure in ("progress", "attainment")
+        for measure in MEASURES
     ]
+    excluded = touched_urns(links) | _excluded_from_pool(params, tables)
     pool = comparison_pool(
         panel.rename(
             columns={
@@ -285,38 +284,12 @@ def evaluate(params: ReportParams) -> Evaluation:
                 "outcome_progress": "outcome",
             }
         ),
-        touched_urns(links),
+        excluded,
     )
-    counted = paired(schools, "progress")
-    project, weights = _project_progress(schools, params.weighting)
-    rtm = fit_regression_to_mean(pool) if len(pool) >= 3 else None
-    matched = pd.DataFrame()
-    if rtm is not None and len(project):
-        comparison = comparison_summary(
-            project,
-            pool,
-            membership.loc[counted].set_axis(project.index),
-            k=params.match_k,
-            n_resamples=max(params.n_resamples, 100),
-            seed=params.seed,
-            weights=weights,
-        )
-        matched = matched_comparison(project, pool, params.match_k)
-    else:
-        comparison = pd.DataFrame(columns=SUMMARY_COLUMNS)
-        if rtm is None:
-            warnings.append(
-                "Too few other schools in the baseline-year file have a score in both years "
-                "to estimate how similar schools changed; the comparison section is left out."
-            )
-    summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
-    summary["n_schools"] = summary["n_schools"].astype("Int64")
-    if params.suppress:  # disclosure control: the last step, after every figure is computed
-        summary = apply_suppression(summary, params.min_n)
-    return Evaluation(
+    ev = Evaluation(
         params=params,
         schools=schools,
-        membership=membership,
+        membership=memberships[POPULATIONS[1]],
         summary=summary,
         la_code=la_code,
         la_name=la_name,
@@ -326,9 +299,257 @@ def evaluate(params: ReportParams) -> Evaluation:
         warnings=warnings,
         panel=panel,
         pool=pool,
-        matched=matched,
-        rtm=rtm,
+        memberships=memberships,
     )
+    comparison = _compare(ev, tables)
+    summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
+    summary = pd.concat([summary, difference_rows(summary)], ignore_index=True)
+    summary["n_schools"] = summary["n_schools"].astype("Int64")
+    ev.sigma = pupil_sigma(params.outcome_year, params.subject, figures[params.outcome_year])
+    ev.effects = effect_sizes(summary, ev.sigma)
+    if params.suppress:  # disclosure control: the last step, after every figure is computed
+        summary = apply_suppression(summary, params.min_n)
+        ev.effects = apply_suppression(ev.effects, params.min_n)
+        ev.placebo = apply_suppression(ev.placebo, params.min_n)
+        ev.event_study = apply_suppression(ev.event_study, params.min_n)
+    ev.summary = summary
+    return ev
+
+
+def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFrame:
+    """Match the project schools to the pool and compute every comparison figure: fills
+    ``ev``'s comparison fields and returns the comparison's summary rows."""
+    params, schools = ev.params, ev.schools
+    counted = has_both(schools, "progress")
+    project = (
+        schools.loc[counted, ["urn", "baseline_progress", "outcome_progress"]]
+        .assign(urn=lambda f: f["urn"].astype(str))
+        .set_index("urn")
+        .rename(columns={"baseline_progress": "baseline", "outcome_progress": "outcome"})
+    )
+    w = school_weights(schools, "progress", params.weighting)
+    weights = None if w is None else pd.Series(w[counted], index=project.index)
+    memberships = {
+        population: membership.loc[counted].set_axis(project.index)
+        for population, membership in ev.memberships.items()
+    }
+    ev.rtm = fit_regression_to_mean(ev.pool) if len(ev.pool) >= 3 else None
+    if ev.rtm is None or project.empty:
+        if ev.rtm is None:
+            ev.warnings.append(
+                "Too few other schools in the baseline-year file have a score in both years "
+                "to estimate how similar schools changed; the comparison section is left out."
+            )
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    covariates = match_covariates(schools.loc[counted])
+    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn", drop=False)
+    pool_covariates = match_covariates(panel.loc[ev.pool.index])
+    ev.match_on = _usable_match_on(params.match_on, pool_covariates, ev.warnings)
+    sets = match_sets(covariates, pool_covariates, ev.match_on, params.match_k, params.caliper)
+    ev.sets = sets
+    ev.matched = matched_comparison(project, ev.pool, sets)
+    ev.warnings += _poor_match_warnings(covariates, sets, schools, params.caliper)
+    sigma2 = pool_variance(pool_covariates, ev.pool["change"], ev.match_on)
+    rows = comparison_rows(project, ev.pool, sets, sigma2, memberships, ev.rtm, weights)
+    ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
+
+    project_years, pool_years = _yearly_progress(ev, project.index, tables)
+    trend = trend_rows(
+        project_years,
+        pool_years,
+        pool_covariates,
+        sets,
+        ev.match_on,
+        memberships,
+        params.years,
+        weights,
+    )
+    ev.event_study = event_study(
+        project_years,
+        pool_years,
+        pool_covariates,
+        sets,
+        ev.match_on,
+        memberships,
+        params.baseline_year,
+        weights,
+    )
+    ev.placebo = _placebo(ev, project, covariates, pool_covariates, memberships, weights)
+    frames = [rows, trend]
+    if ev.crosses_capping:
+        frames.append(_uncapped_rows(ev, counted, sets, pool_covariates, memberships, weights))
+    return pd.concat([f for f in frames if len(f)], ignore_index=True)
+
+
+def _usable_match_on(match_on: list[str], pool: pd.DataFrame, warnings: list[str]) -> list[str]:
+    """``match_on`` less the variables no pool school has (an older or newer file without
+    them), each dropped with a warning."""
+    usable = []
+    for name in match_on:
+        column = pool[name]
+        empty = column.isna().all() if name != "school_type" else column.isna().all()
+        if empty:
+            warnings.append(
+                f"match_on names {name}, which the baseline-year file does not hold for any "
+                "comparison school; the comparison is matched on "
+                f"{', '.join(n for n in match_on if n != name and not pool[n].isna().all())}."
+            )
+            continue
+        usable.append(name)
+    return usable
+
+
+def _poor_match_warnings(
+    covariates: pd.DataFrame, sets: pd.DataFrame, schools: pd.DataFrame, caliper: float | None
+) -> list[str]:
+    """One warning naming every project school without a close comparison."""
+    poor = (
+        poorly_matched(covariates, sets)
+        if caliper is None
+        else poorly_matched(covariates, sets, caliper)
+    )
+    if poor.empty:
+        return []
+    names = schools.assign(urn=schools["urn"].astype(str)).set_index("urn")["school_name"]
+    listed = "; ".join(
+        f"URN {row.urn} ({names.get(row.urn) or 'no name'}): {row.reason}"
+        for row in poor.itertuples()
+    )
+    return [
+        f"{len(poor)} project school(s) have no close comparison school, so their net change "
+        f"leans on schools unlike them: {listed}. Read their figures with care"
+        + (
+            ""
+            if caliper is None
+            else f"; schools with none within the caliper ({caliper}) "
+            "are left out of the comparison"
+        )
+        + "."
+    ]
+
+
+def _yearly_progress(
+    ev: Evaluation, project_urns: pd.Index, tables: dict[int, PerformanceTable]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Progress by year (columns) for project schools (by roster URN) and pool schools (by
+    baseline-year URN): earlier years from the baseline-year file's ``_yy`` columns, then the
+    baseline and outcome years."""
+    params = ev.params
+    history = progress_history(tables[params.baseline_year], params.subject)
+    wide = history.pivot_table(index="urn", columns="year", values="progress", aggfunc="first")
+    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn")
+    pool_years = wide.reindex(ev.pool.index)
+    pool_years[params.baseline_year] = ev.pool["baseline"]
+    pool_years[params.outcome_year] = ev.pool["outcome"]
+    schools = ev.schools.assign(urn=ev.schools["urn"].astype(str)).set_index("urn")
+    schools = schools.loc[project_urns]
+    project_years = wide.reindex(schools["baseline_urn"].astype(str).to_numpy())
+    project_years.index = project_urns
+    project_years[params.baseline_year] = schools["baseline_progress"].to_numpy(dtype=float)
+    project_years[params.outcome_year] = schools["outcome_progress"].to_numpy(dtype=float)
+    del panel
+    project_years.columns = [int(c) for c in project_years.columns]
+    pool_years.columns = [int(c) for c in pool_years.columns]
+    return project_years, pool_years
+
+
+def _placebo(
+    ev: Evaluation,
+    project: pd.DataFrame,
+    covariates: pd.DataFrame,
+    pool_covariates: pd.DataFrame,
+    memberships: dict[str, pd.DataFrame],
+    weights: pd.Series | None,
+) -> pd.DataFrame:
+    """Where each group's net change falls among pseudo-projects' (``impact.placebo``)."""
+    params = ev.params
+    if not params.n_placebo:
+        return pd.DataFrame(columns=PLACEBO_COLUMNS)
+    candidates = candidate_net_changes(
+        covariates, pool_covariates, ev.pool["change"], ev.match_on, params.match_k
+    )
+    net = ev.matched["net_change"]
+    rows = []
+    for population, membership in memberships.items():
+        for group in membership.columns:
+            urns = [u for u in project.index[membership[group].to_numpy()] if pd.notna(net[u])]
+            w = None if weights is None else weights.reindex(urns).to_numpy(float)
+            draws = placebo_draws(candidates, urns, w, params.n_placebo, params.seed)
+            value = float(np.average(net[urns], weights=w)) if urns else float("nan")
+            rows.append(
+                {
+                    "population": population,
+                    "group": group,
+                    "n_schools": len(urns),
+                    "n_draws": int(draws.size),
+                    "net_change": value,
+                    **placebo_summary(value, draws),
+                }
+            )
+    return pd.DataFrame(rows, columns=PLACEBO_COLUMNS).astype({"n_schools": int})
+
+
+def _uncapped_rows(
+    ev: Evaluation,
+    counted: np.ndarray,
+    sets: pd.DataFrame,
+    pool_covariates: pd.DataFrame,
+    memberships: dict[str, pd.DataFrame],
+    weights: pd.Series | None,
+) -> pd.DataFrame:
+    """The change and net change again with outcome-year progress before the 2018 capping
+    (``*PROG_UNADJUSTED``), on the same footing as the baseline year's: rows
+    ``change_uncapped`` and ``net_change_uncapped``; none when the file lacks the column."""
+    schools = ev.schools.loc[counted]
+    outcome = schools["outcome_progress_unadjusted"].to_numpy(dtype=float)
+    if np.isnan(outcome).all():
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    project = pd.DataFrame(
+        {"baseline": schools["baseline_progress"].to_numpy(dtype=float), "outcome": outcome},
+        index=pd.Index(schools["urn"].astype(str).to_numpy(), name="urn"),
+    )
+    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn")
+    pool = ev.pool.copy()
+    pool["outcome"] = panel["outcome_progress_unadjusted"].reindex(pool.index).to_numpy(float)
+    pool["change"] = pool["outcome"] - pool["baseline"]
+    sigma2 = pool_variance(pool_covariates, pool["change"].dropna(), ev.match_on)
+    rows = comparison_rows(project, pool, sets, sigma2, memberships, ev.rtm, weights)
+    net = rows[rows["measure"].eq("net_change")].assign(measure="net_change_uncapped")
+    change = []
+    for population, membership in memberships.items():
+        for group in membership.columns:
+            keep = membership[group].to_numpy() & ~np.isnan(project["outcome"].to_numpy())
+            w = None if weights is None else weights.to_numpy(float)[keep]
+            b, o = project["baseline"].to_numpy()[keep], project["outcome"].to_numpy()[keep]
+            est = mean_estimate(o - b, w)
+            mean_b = weighted_mean(b, w) if keep.any() else float("nan")
+            mean_o = weighted_mean(o, w) if keep.any() else float("nan")
+            change.append(
+                [
+                    "change_uncapped",
+                    group,
+                    population,
+                    int(keep.sum()),
+                    mean_b,
+                    mean_o,
+                    mean_o - mean_b,
+                    est.ci_low,
+                    est.ci_high,
+                ]
+            )
+    change_rows = pd.DataFrame(change, columns=SUMMARY_COLUMNS)
+    return pd.concat([change_rows, net], ignore_index=True)[SUMMARY_COLUMNS]
+
+
+def _excluded_from_pool(params: ReportParams, tables: dict[int, PerformanceTable]) -> set[str]:
+    """URNs ``exclude_from_pool`` keeps out of the comparison (listed, or on the rosters it
+    names), with every URN they link to."""
+    urns = [u for u in params.exclude_from_pool if not u.lower().endswith(".csv")]
+    for roster in params.pool_rosters:
+        urns += read_roster(roster)["urn"].astype(str).tolist()
+    if not urns:
+        return set()
+    return touched_urns(link_urns(pd.Index(dict.fromkeys(urns)), tables))
 
 
 def school_panel(
@@ -359,44 +580,6 @@ def _roster_la(schools: pd.DataFrame) -> str:
     leas = pd.concat([schools["baseline_lea"], schools["outcome_lea"]]).dropna()
     leas = leas[leas != ""]
     return str(leas.mode().iloc[0]) if not leas.empty else ""
-
-
-def _project_progress(
-    schools: pd.DataFrame, weighting: str
-) -> tuple[pd.DataFrame, pd.Series | None]:
-    """The project schools that count in progress (index urn, columns ``baseline, outcome``)
-    and, with pupil weighting, each one's weight: what the comparison is computed from."""
-    counted = paired(schools, "progress")
-    project = (
-        schools.loc[counted, ["urn", "baseline_progress", "outcome_progress"]]
-        .set_index("urn")
-        .rename(columns={"baseline_progress": "baseline", "outcome_progress": "outcome"})
-    )
-    weights = None
-    if weighting == "pupils":
-        weights = schools.loc[counted].set_index("urn")[f"outcome_{WEIGHT_COLUMN['progress']}"]
-    return project, weights
-
-
-def _group_pairs(
-    schools: pd.DataFrame, members: pd.Series, measure: str, weighting: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """A group's paired baseline and outcome values (and weights), chosen as the summary's
-    group means choose them."""
-    chosen = members.to_numpy(dtype=bool) & paired(schools, measure).to_numpy()
-    weights: list[np.ndarray | None] = [None, None]
-    if weighting == "pupils":
-        weights = [schools[f"{r}_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float) for r in ROLES]
-        chosen &= ~np.isnan(weights[0]) & ~np.isnan(weights[1])
-    b, o = (schools[f"{r}_{measure}"].to_numpy(dtype=float)[chosen] for r in ROLES)
-    wb, wo = (None if w is None else w[chosen] for w in weights)
-    return b, o, wb, wo
-
-
-def _valid(in_group: np.ndarray, values: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """Schools of the group with a value (and a weight, when weighted)."""
-    keep = in_group & ~np.isnan(values)
-    return keep if weights is None else keep & ~np.isnan(weights)
 
 
 #: The columns of :meth:`Evaluation.tidy`.

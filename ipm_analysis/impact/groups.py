@@ -8,6 +8,13 @@ import pandas as pd
 
 from ipm_analysis.inputs.roster import COMPLETED, cohort_labels
 
+#: Who a figure is about. ``itt`` (intention to treat): every school recruited, withdrawn
+#: schools included with their published figures, the primary analysis; ``completed``: the
+#: schools that completed the year (the figures of the seed reports).
+ITT = "itt"
+COMPLETED_ONLY = "completed"
+POPULATIONS = (ITT, COMPLETED_ONLY)
+
 ALL = "all"
 TLA_YES = "tla:yes"
 TLA_NO = "tla:no"
@@ -20,15 +27,21 @@ def cohort_group(label: str) -> str:
     return f"cohort:{label}"
 
 
-def group_membership(schools: pd.DataFrame, *, has_tla: bool) -> pd.DataFrame:
+def group_membership(
+    schools: pd.DataFrame, *, has_tla: bool, population: str = COMPLETED_ONLY
+) -> pd.DataFrame:
     """A boolean column per group over the roster schools (rows as in ``schools``).
 
-    Only completed schools are members of any group: withdrawn schools are listed in the
-    report but count in no figure. ``baseline:negative`` holds schools whose baseline
-    progress score is below 0 (the national average).
+    For ``population="completed"`` only completed schools are members of any group; for
+    ``"itt"`` every roster school is, withdrawn or not. ``baseline:negative`` holds schools
+    whose baseline progress score is below 0 (the national average).
     """
+    if population not in POPULATIONS:
+        raise ValueError(f"population must be one of {', '.join(POPULATIONS)}")
     # NumPy over the roster's few rows: this runs once per report and per LA of a batch
     completed = schools["status"].to_numpy(dtype=object) == COMPLETED
+    if population == ITT:
+        completed = np.ones(len(schools), dtype=bool)
     cohorts = schools["cohort"].to_numpy(dtype=object)
     columns: dict[str, np.ndarray] = {ALL: completed}
     for label in cohort_labels(schools):
@@ -52,6 +65,7 @@ def describe_group(group: str, n_schools: int | None = None) -> str:
         "la": "Local authority (published)",
         "la_schools": "Local authority schools (averaged as the project's)",
         "national": "National",
+        "pool": "Comparison pool",
     }
     if group.startswith("cohort:"):
         text = f"Cohort {group.split(':', 1)[1]}"

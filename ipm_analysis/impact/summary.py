@@ -3,7 +3,9 @@
 A school counts in a measure only when it has a number in both years (paired), separately
 for progress and attainment. Group figures are simple means over schools, as the seed
 report computes them, unless ``weighting="pupils"`` asks for means weighted by the pupils in
-each school's measure (the way the DfE computes an LA's figure).
+each school's measure (the way the DfE computes an LA's figure). One weight per school (its
+outcome-year pupils) serves the baseline, the outcome, the change and the comparison alike,
+so change = outcome - baseline and net change = change - comparison change in every row.
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.impact.groups import ALL
-from ipm_analysis.impact.uncertainty import (
-    bootstrap_change_ci,
-    change_half_width,
-    significance_labels,
-)
+from ipm_analysis.impact.groups import ALL, COMPLETED_ONLY
+from ipm_analysis.impact.intervals import mean_estimate
+from ipm_analysis.impact.uncertainty import change_half_width, significance_labels
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.linking import NOT_FOUND
 from ipm_analysis.inputs.roster import COMPLETED, WITHDRAWN
@@ -27,12 +26,25 @@ from ipm_analysis.inputs.roster import COMPLETED, WITHDRAWN
 MEASURES = ("progress", "attainment")
 ROLES = ("baseline", "outcome")
 #: Each school's figures taken from the DfE table for both years.
-FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
+FIGURE_COLUMNS = (
+    "progress",
+    "progress_lower",
+    "progress_upper",
+    "attainment",
+    "pupils",
+    "telig",
+    "prior_progress",
+    "disadvantaged",
+    "ks1_average",
+    "progress_unadjusted",
+)
 #: The rows of ``Evaluation.summary``: every figure at full precision; ci_low/ci_high empty
-#: where not defined (the report's summary.csv adds ``suppressed``).
+#: where not defined (the report's summary.csv adds ``suppressed``). ``population`` is
+#: ``itt`` or ``completed`` for the project's own figures, empty for published references.
 SUMMARY_COLUMNS = [
     "measure",
     "group",
+    "population",
     "n_schools",
     "baseline",
     "outcome",
@@ -80,6 +92,7 @@ def school_changes(
             columns[f"{role}_{measure}_reason"] = found[role][f"{measure}_reason"]
         columns[f"{role}_lea"] = found[role]["lea"]
         columns[f"{role}_rectype"] = found[role]["rectype"]
+        columns[f"{role}_school_type"] = found[role]["school_type"]
         columns[f"{role}_significance"] = significance_labels(
             columns[f"{role}_progress_lower"], columns[f"{role}_progress_upper"]
         )
@@ -169,17 +182,29 @@ def _exclusion_reasons(
 
 
 def paired(schools: pd.DataFrame, measure: str) -> pd.Series:
-    """Which schools count in ``measure``: completed, with a number in both years."""
+    """Which schools count in ``measure`` among completed schools: completed, with a number
+    in both years."""
     return pd.Series(_paired(schools, measure), index=schools.index)
 
 
 def _paired(schools: pd.DataFrame, measure: str) -> np.ndarray:
+    return (schools["status"].to_numpy(dtype=object) == COMPLETED) & has_both(schools, measure)
+
+
+def has_both(schools: pd.DataFrame, measure: str) -> np.ndarray:
+    """Which schools have a number for ``measure`` in both years, whatever their status."""
     # NumPy, not pandas: this runs for every measure of every report (and every LA in a batch)
-    return (
-        (schools["status"].to_numpy(dtype=object) == COMPLETED)
-        & ~np.isnan(schools[f"baseline_{measure}"].to_numpy(dtype=float))
-        & ~np.isnan(schools[f"outcome_{measure}"].to_numpy(dtype=float))
+    return ~np.isnan(schools[f"baseline_{measure}"].to_numpy(dtype=float)) & ~np.isnan(
+        schools[f"outcome_{measure}"].to_numpy(dtype=float)
     )
+
+
+def school_weights(schools: pd.DataFrame, measure: str, weighting: str) -> np.ndarray | None:
+    """Each school's one weight in every mean of ``measure``: None for one school, one vote;
+    with ``weighting="pupils"`` its outcome-year pupils in the measure (NaN where unknown)."""
+    if weighting != "pupils":
+        return None
+    return schools[f"outcome_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float)
 
 
 def group_means(
@@ -188,15 +213,11 @@ def group_means(
     measure: str,
     *,
     weighting: str = "schools",
-    n_resamples: int = 0,
-    seed: int = 0,
+    population: str = COMPLETED_ONLY,
 ) -> pd.DataFrame:
-    """Baseline, outcome and change of ``measure`` for every group (paired schools only).
-
-    With ``n_resamples`` > 0 each change gets a 95% bootstrap interval over schools (pairs
-    resampled together, the same weighting as the estimate, the same ``seed`` for every group).
-    """
-    rows = _group_rows(schools, membership, measure, weighting, n_resamples, seed)
+    """Baseline, outcome and change of ``measure`` for every group (paired schools only),
+    each change with its 95% t interval over schools (see :mod:`impact.intervals`)."""
+    rows = _group_rows(schools, membership, measure, weighting, population)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -205,31 +226,34 @@ def _group_rows(
     membership: pd.DataFrame,
     measure: str,
     weighting: str,
-    n_resamples: int,
-    seed: int,
+    population: str,
 ) -> list[list]:
-    counts = _paired(schools, measure)
+    counts = has_both(schools, measure)
     values = {role: schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES}
-    weights = (
-        {r: schools[f"{r}_{WEIGHT_COLUMN[measure]}"].to_numpy(dtype=float) for r in ROLES}
-        if weighting == "pupils"
-        else {r: None for r in ROLES}
-    )
+    weights = school_weights(schools, measure, weighting)
+    if weights is not None:  # a school without a pupil count cannot enter a weighted mean
+        counts = counts & ~np.isnan(weights)
     members = membership.to_numpy(dtype=bool)
     rows = []
     for position, group in enumerate(membership.columns):
         chosen = members[:, position] & counts
-        if weighting == "pupils":  # a school without a pupil count cannot enter a weighted mean
-            chosen &= ~np.isnan(weights["baseline"]) & ~np.isnan(weights["outcome"])
         b, o = (values[r][chosen] for r in ROLES)
-        wb, wo = (None if weights[r] is None else weights[r][chosen] for r in ROLES)
-        baseline, outcome = _mean(b, wb), _mean(o, wo)
-        low = high = np.nan
-        if n_resamples and len(b) >= 2:
-            low, high = bootstrap_change_ci(
-                b, o, baseline_weights=wb, outcome_weights=wo, n_resamples=n_resamples, seed=seed
-            )
-        rows.append([measure, group, len(b), baseline, outcome, outcome - baseline, low, high])
+        w = None if weights is None else weights[chosen]
+        baseline, outcome = _mean(b, w), _mean(o, w)
+        change = mean_estimate(o - b, w)
+        rows.append(
+            [
+                measure,
+                group,
+                population,
+                len(b),
+                baseline,
+                outcome,
+                outcome - baseline,
+                change.ci_low,
+                change.ci_high,
+            ]
+        )
     return rows
 
 
@@ -263,7 +287,7 @@ def _significance_row(schools: pd.DataFrame) -> list:
 
 
 def _count_row(measure: str, n: int, baseline: int, outcome: int) -> list:
-    return [measure, ALL, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
+    return [measure, ALL, COMPLETED_ONLY, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
 
 
 def _reference_rows(
@@ -275,29 +299,30 @@ def _reference_rows(
         o = float(outcome.get(measure, np.nan))
         if np.isnan(b) and np.isnan(o):
             continue
-        rows.append([measure, group, None, b, o, o - b, np.nan, np.nan])
+        rows.append([measure, group, None, None, b, o, o - b, np.nan, np.nan])
     return rows
 
 
 def impact_summary(
     schools: pd.DataFrame,
-    membership: pd.DataFrame,
+    memberships: Mapping[str, pd.DataFrame],
     *,
     threshold: float,
     references: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] = {},
     weighting: str = "schools",
-    n_resamples: int = 0,
-    seed: int = 0,
 ) -> pd.DataFrame:
-    """The summary table: every measure x group, the threshold counts, then references.
+    """The summary table: every measure x population x group, the threshold counts (completed
+    schools), then references.
 
+    ``memberships`` maps a population (``itt``, ``completed``) to its group membership;
     ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
     (baseline, outcome) figures by measure.
     """
     rows = [
         row
         for m in MEASURES
-        for row in _group_rows(schools, membership, m, weighting, n_resamples, seed)
+        for population, membership in memberships.items()
+        for row in _group_rows(schools, membership, m, weighting, population)
     ]
     rows.append(_threshold_row(schools, threshold))
     rows.append(_significance_row(schools))

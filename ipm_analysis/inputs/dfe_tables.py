@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.subjects import EARLIEST_HISTORY
 from ipm_analysis.inputs.subjects import SUBJECTS as SUBJECTS  # re-exported
 from ipm_analysis.inputs.subjects import Subject as Subject
 from ipm_analysis.inputs.subjects import subject as subject
@@ -84,9 +85,13 @@ class PerformanceTable:
 
 
 def read_performance_table(
-    path: str | Path, year: int, columns: Iterable[str] | None = None
+    path: str | Path,
+    year: int,
+    columns: Iterable[str] | None = None,
+    optional: Iterable[str] = (),
 ) -> PerformanceTable:
-    """Read one KS2 performance table as text, keeping only ``columns`` (plus identity ones).
+    """Read one KS2 performance table as text, keeping only ``columns`` (plus identity ones)
+    and those of ``optional`` the file has.
 
     Raises :class:`InputError` when the file is missing, unreadable, not UTF-8, or lacks the
     columns of a KS2 performance table.
@@ -104,10 +109,11 @@ def read_performance_table(
             path=path,
             row=1,
         )
-    wanted = list(dict.fromkeys([*IDENTITY_COLUMNS, *CONTEXT_COLUMNS, *(columns or ())]))
+    optional = (*CONTEXT_COLUMNS, *optional)
+    wanted = list(dict.fromkeys([*IDENTITY_COLUMNS, *(columns or ()), *optional]))
     needed = set(columns or ())
     for col in wanted:
-        if col not in header and (col in needed or col not in CONTEXT_COLUMNS):
+        if col not in header and (col in needed or col not in optional):
             raise InputError(
                 f"the KS2 performance table has no '{col}' column, needed for this report.",
                 path=path,
@@ -196,11 +202,14 @@ SCHOOL_RECTYPES = (RECTYPE_MAINSTREAM, RECTYPE_SPECIAL)
 def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
     """One subject's figures for every school row (RECTYPE 1 and 2), indexed by URN.
 
-    Columns: ``name``, ``lea``, ``rectype``, ``line``; floats ``progress``,
-    ``progress_lower``, ``progress_upper``, ``coverage`` (%), ``attainment`` (%), ``telig``;
-    and ``progress_reason`` / ``attainment_reason`` (the DfE code's meaning where missing).
-    ``pupils`` is the number of pupils in the progress measure (TELIG x coverage), the
-    weight the DfE uses for an LA's figure.
+    Columns: ``name``, ``lea``, ``rectype``, ``line``, ``school_type`` (``NFTYPE``); floats
+    ``progress``, ``progress_lower``, ``progress_upper``, ``coverage`` (%), ``attainment`` (%),
+    ``telig``; and ``progress_reason`` / ``attainment_reason`` (the DfE code's meaning where
+    missing). ``pupils`` is the number of pupils in the progress measure (TELIG x coverage),
+    the weight the DfE uses for an LA's figure. When the table was read with them, also
+    ``disadvantaged`` (% disadvantaged pupils), ``ks1_average`` (the cohort's KS1 average
+    point score), ``progress_unadjusted`` (before the 2018 capping) and ``prior_progress``
+    (the previous year's score from this file's ``_yy`` columns); NaN where absent.
     """
     cols = subject(subject_name)
     rows = table.rows(SCHOOL_RECTYPES)
@@ -211,6 +220,7 @@ def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
             "lea": rows["LEA"],
             "rectype": rows["RECTYPE"],
             "line": rows["line"],
+            "school_type": rows["NFTYPE"].str.strip() if "NFTYPE" in rows else "",
         }
     )
     sources = {
@@ -220,6 +230,10 @@ def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
         "coverage": cols.coverage,
         "attainment": cols.attainment,
         "telig": "TELIG",
+        "disadvantaged": "PTFSM6CLA1A",
+        "ks1_average": "TKS1AVERAGE",
+        "progress_unadjusted": cols.unadjusted,
+        "prior_progress": cols.earlier(cols.progress, table.year - 1),
     }
     for name, column in sources.items():
         if column not in rows:
@@ -232,9 +246,40 @@ def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
         if name in ("progress", "attainment"):
             out[f"{name}_reason"] = reasons
     out["pupils"] = out["telig"] * out["coverage"] / 100.0
+    out["school_type"] = out["school_type"].replace("", None)
     # object dtype: rosters look schools up with plain str keys, without a cast per lookup
     out.index = pd.Index(rows["URN"].to_numpy(dtype=object), dtype=object, name="urn")
     return out
+
+
+def progress_history(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+    """Every earlier year's progress a table carries (``MATPROG_16``... in a 2017-18 file), in
+    long form: one row per school x year with ``urn`` (this file's), ``year``, ``progress``,
+    ``progress_lower``, ``progress_upper``; years the file does not hold give no rows."""
+    cols = subject(subject_name)
+    rows = table.rows(SCHOOL_RECTYPES)
+    rows = rows[rows["URN"] != ""].drop_duplicates("URN")
+    frames = []
+    for year in range(table.year - EARLIEST_HISTORY, table.year):
+        names = [cols.earlier(c, year) for c in (cols.progress, cols.lower, cols.upper)]
+        if names[0] not in rows:
+            continue
+        frame = pd.DataFrame({"urn": rows["URN"].to_numpy(dtype=object), "year": year})
+        for name, column in zip(
+            ("progress", "progress_lower", "progress_upper"), names, strict=True
+        ):
+            if column in rows:
+                values, _ = parse_figures(
+                    rows[column], path=table.path, column=column, lines=rows["line"]
+                )
+                frame[name] = values.to_numpy()
+            else:
+                frame[name] = np.nan
+        frames.append(frame)
+    columns = ["urn", "year", "progress", "progress_lower", "progress_upper"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def area_figures(

@@ -27,6 +27,25 @@ from ipm_analysis.inputs.subjects import SUBJECTS
 from ipm_analysis.inputs.synthetic_files import all_synthetic
 
 WEIGHTINGS = ("schools", "pupils")
+#: What the comparison matches on by default (see README "The comparison"): the baseline
+#: score, the year before it (a dip or a steady level?) and the cohort's size (how much a
+#: score swings by chance).
+DEFAULT_MATCH_ON = ("baseline", "prior_progress", "cohort_size")
+#: Every variable ``match_on`` may name (described in ``impact.matching.MATCH_VARIABLES``).
+MATCH_ON_CHOICES = (
+    "baseline",
+    "prior_progress",
+    "cohort_size",
+    "disadvantaged",
+    "ks1_average",
+    "school_type",
+)
+#: The question the report answers first, fixed before the results are seen.
+DEFAULT_PRIMARY = {"measure": "progress", "group": "all", "estimate": "net_change"}
+PRIMARY_CHOICES = {
+    "measure": ("progress", "attainment"),
+    "estimate": ("net_change", "change", "did"),
+}
 
 REQUIRED = object()  # marks a parameter without a default
 
@@ -46,8 +65,12 @@ DEFAULTS: dict[str, Any] = {
     "synthetic": False,
     "la_code": None,
     "seed": 20180901,
-    "n_resamples": 10_000,
+    "n_placebo": 2000,
     "match_k": 5,
+    "match_on": list(DEFAULT_MATCH_ON),
+    "caliper": None,
+    "primary": dict(DEFAULT_PRIMARY),
+    "exclude_from_pool": [],
     "weighting": "schools",
     "min_n": 3,
     "suppress": True,
@@ -85,8 +108,12 @@ class ReportParams:
     synthetic: bool = False
     la_code: str | None = None
     seed: int = 20180901
-    n_resamples: int = 10_000
+    n_placebo: int = 2000
     match_k: int = 5
+    match_on: list[str] = field(default_factory=lambda: list(DEFAULT_MATCH_ON))
+    caliper: float | None = None
+    primary: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIMARY))
+    exclude_from_pool: list[str] = field(default_factory=list)
     weighting: str = "schools"
     min_n: int = 3
     suppress: bool = True
@@ -125,7 +152,12 @@ class ReportParams:
 
     def input_files(self) -> list[Path]:
         """Every file this report reads (for manifests and change detection)."""
-        return [self.roster, *(self.performance[y] for y in self.years)]
+        return [self.roster, *(self.performance[y] for y in self.years), *self.pool_rosters]
+
+    @property
+    def pool_rosters(self) -> list[Path]:
+        """Roster files named under ``exclude_from_pool`` (earlier cohorts, other projects)."""
+        return [Path(p) for p in self.exclude_from_pool if p.lower().endswith(".csv")]
 
     def describe(self) -> dict[str, Any]:
         data = asdict(self)
@@ -183,6 +215,9 @@ def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Pat
         files.append(
             named_by("performance", check_performance_table_file, params.performance[year], year)
         )
+    for roster in params.pool_rosters:
+        what = "a roster whose schools are kept out of the comparison"
+        files.append(named_by("exclude_from_pool", check_csv_file, roster, what))
     return files
 
 
@@ -244,13 +279,44 @@ def _validate(
             fail(key, f"must be true or false, without quotes (got {values[key]!r})")
     if values["weighting"] not in WEIGHTINGS:
         fail("weighting", f"must be one of {', '.join(WEIGHTINGS)}")
-    for key in ("seed", "n_resamples", "match_k", "min_n"):
+    for key in ("seed", "n_placebo", "match_k", "min_n"):
         if not isinstance(values[key], int) or isinstance(values[key], bool) or values[key] < 0:
             fail(key, "must be a whole number of 0 or more")
     if isinstance(values["match_k"], int) and values["match_k"] == 0:
         fail("match_k", "must be at least 1 (the comparison schools matched to each school)")
-    if isinstance(values["n_resamples"], int) and 0 < values["n_resamples"] < 100:
-        fail("n_resamples", "must be 0 (no intervals) or at least 100")
+    if isinstance(values["n_placebo"], int) and 0 < values["n_placebo"] < 100:
+        fail("n_placebo", "must be 0 (no placebo check) or at least 100")
+    match_on = values["match_on"]
+    if isinstance(match_on, str):
+        match_on = [match_on]
+    if not isinstance(match_on, list) or not match_on:
+        fail("match_on", f"must be a list such as [baseline, prior_progress] (got {match_on!r})")
+        match_on = list(DEFAULT_MATCH_ON)
+    unknown = [str(v) for v in match_on if v not in MATCH_ON_CHOICES]
+    if unknown:
+        fail("match_on", f"has {', '.join(unknown)}; choose from {', '.join(MATCH_ON_CHOICES)}")
+    if "baseline" not in match_on:
+        fail("match_on", "must include baseline (the comparison is about change from it)")
+    caliper = values["caliper"]
+    if caliper is not None:
+        caliper = _number(caliper, "caliper", fail)
+        if caliper == caliper and caliper <= 0:
+            fail("caliper", "must be a positive distance in standard deviations, e.g. 0.5")
+    primary = _primary(values["primary"], fail)
+    exclude = values["exclude_from_pool"]
+    if exclude is None:
+        exclude = []
+    if not isinstance(exclude, list):
+        exclude = [exclude]
+    exclude_from_pool = []
+    for item in exclude:
+        text = _label(item)
+        if re.fullmatch(r"\d{6}", text):
+            exclude_from_pool.append(text)
+        elif text.lower().endswith(".csv"):
+            exclude_from_pool.append(str(_resolve(text, base_dir)))
+        else:
+            fail("exclude_from_pool", f"has {item!r}: give 6-digit URNs or roster CSV files")
     cohorts = values["cohorts"]
     if cohorts is not None:
         if not isinstance(cohorts, list) or not cohorts:
@@ -290,8 +356,12 @@ def _validate(
         synthetic=bool(values["synthetic"]),
         la_code=None if values["la_code"] in (None, "") else str(values["la_code"]),
         seed=int(values["seed"]),
-        n_resamples=int(values["n_resamples"]),
+        n_placebo=int(values["n_placebo"]),
         match_k=int(values["match_k"]),
+        match_on=[str(v) for v in dict.fromkeys(match_on)],
+        caliper=None if caliper is None else float(caliper),
+        primary=primary,
+        exclude_from_pool=exclude_from_pool,
         weighting=str(values["weighting"]),
         min_n=int(values["min_n"]),
         suppress=bool(values["suppress"]),
@@ -322,6 +392,26 @@ def _number(value: Any, key: str, fail) -> float:
         fail(key, f"must be a number such as -2.0 (got {value!r})")
         return math.nan
     return float(value)
+
+
+def _primary(raw: Any, fail) -> dict[str, str]:
+    """The primary question: defaults for what is not given, each value checked."""
+    if raw is None:
+        return dict(DEFAULT_PRIMARY)
+    if not isinstance(raw, dict):
+        fail("primary", "must be a mapping such as {measure: progress, group: all}")
+        return dict(DEFAULT_PRIMARY)
+    primary = dict(DEFAULT_PRIMARY)
+    for key, value in raw.items():
+        if key not in DEFAULT_PRIMARY:
+            fail("primary", f"has '{key}'; it takes {', '.join(DEFAULT_PRIMARY)}")
+            continue
+        text = _label(value)
+        if key in PRIMARY_CHOICES and text not in PRIMARY_CHOICES[key]:
+            fail("primary", f"{key} must be one of {', '.join(PRIMARY_CHOICES[key])}")
+            continue
+        primary[key] = text
+    return primary
 
 
 def _comparators(raw: Any, fail) -> list[Comparator]:

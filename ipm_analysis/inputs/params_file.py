@@ -50,8 +50,12 @@ KEYS: dict[str, tuple[str, ...]] = {
         "provisional_years",
         "la_code",
         "seed",
-        "n_resamples",
+        "n_placebo",
         "match_k",
+        "match_on",
+        "caliper",
+        "primary",
+        "exclude_from_pool",
         "weighting",
         "min_n",
         "suppress",
@@ -89,6 +93,9 @@ NOT_PARAMETERS = {
     "this line",
     "output_dir": "the output folder is chosen on the command line (--output-dir, default "
     "outputs/); delete this line",
+    "n_resamples": "intervals are no longer bootstrapped (they are t intervals, exact for "
+    "normal school figures); delete this line, or use 'n_placebo' for the number of "
+    "pseudo-projects in the placebo check",
 }
 
 

@@ -26,6 +26,32 @@ class Subject:
     def columns(self) -> tuple[str, ...]:
         return (self.progress, self.lower, self.upper, self.coverage, self.attainment)
 
+    @property
+    def unadjusted(self) -> str:
+        """Progress before the 2018 capping of extreme pupil scores (2017-18 files on)."""
+        return f"{self.progress}_UNADJUSTED"
+
+    def earlier(self, column: str, year: int) -> str:
+        """A file's column for an earlier ``year``: the DfE suffixes the summer's two digits
+        (``MATPROG_16`` in a 2017-18 file is the 2015-16 score, summer 2016)."""
+        return f"{column}_{year % 100:02d}"
+
+    def design_columns(self, year: int) -> tuple[str, ...]:
+        """The optional columns an evaluation design reads from ``year``'s file when present:
+        intake, uncapped progress and every earlier year's progress with its limits."""
+        earlier = [
+            self.earlier(column, y)
+            for y in range(year - EARLIEST_HISTORY, year)
+            for column in (self.progress, self.lower, self.upper)
+        ]
+        return (*INTAKE_COLUMNS, self.unadjusted, *earlier)
+
+
+#: Intake columns of every KS2 file: % disadvantaged pupils and the cohort's KS1 average.
+INTAKE_COLUMNS = ("PTFSM6CLA1A", "TKS1AVERAGE")
+#: How many earlier years a file's ``_yy`` columns are looked for (the files hold two at most).
+EARLIEST_HISTORY = 4
+
 
 SUBJECTS: dict[str, Subject] = {
     "maths": Subject("maths", "MATPROG", "MATPROG_LOWER", "MATPROG_UPPER", "MATCOV", "PTMAT_EXP"),

@@ -6,6 +6,8 @@ published (with 'c' where the small-number rules hide a figure) from
 :func:`~ipm_analysis.focus.programme.published_summary`; this module only presents them (every
 figure through ``fmt``), school and programme totals only, no pupils. Files written:
 ``schools.csv``, ``programme.csv``, ``programme_progress.png`` and ``report_info.json``.
+Figures from a window before July are labelled indicative and never worded against the national
+average (``termly.is_final`` decides).
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from ipm_analysis.focus.programme import (
     published_schools,
     published_summary,
 )
-from ipm_analysis.focus.termly import SUPPRESSED, WINDOWS
+from ipm_analysis.focus.termly import INDICATIVE, SUPPRESSED, WINDOWS, is_final, window_label
 from ipm_analysis.reporting.charts import focus as focus_charts
 from ipm_analysis.reporting.charts.style import Chart
 from ipm_analysis.reporting.csv_output import spreadsheet_safe
-from ipm_analysis.reporting.focus_school import sigma_sentence
+from ipm_analysis.reporting.focus_school import INDICATIVE_SENTENCE, sigma_sentence
 
 
 def programme_chart(report: ProgrammeReport) -> Chart:
@@ -58,7 +60,7 @@ def write_outputs(report: ProgrammeReport, output_dir: str | Path, title: str = 
     chart.close()
     info = {
         "title": title,
-        "years": f"{_year(report)} {WINDOWS[report.window]}",
+        "years": f"{_year(report)} {window_label(report.window)}",
         "subject": report.subject,
         "schools": str(report.schools["urn"].nunique()),
         "headline": _mean_sentence(report),
@@ -98,11 +100,14 @@ def _mean_sentence(report: ProgrammeReport) -> str:
     mean = row["mean_progress"]
     if mean == SUPPRESSED:
         return "mean of schools not shown (too few schools or pupils)"
+    if not is_final(report.window):
+        return f"mean of school projected progress {mean} ({INDICATIVE})"
     return f"mean of school projected progress {mean}"
 
 
 def headline(report: ProgrammeReport, title: str) -> str:
-    """The report's opening, as Markdown."""
+    """The report's opening, as Markdown. Before July the figures are labelled indicative
+    and the schools below 0 are not called below the national average."""
     shown = published_schools(report)
     now = shown[shown["window"] == report.window]
     progress = published_numbers(now["progress"])
@@ -110,11 +115,16 @@ def headline(report: ProgrammeReport, title: str) -> str:
     lines = [f"# {title}", ""]
     for note in report.notes:
         lines += [f"> **{note}**", ""]
+    below = f"{int((progress < 0).sum())} of the {int(progress.notna().sum())} schools shown"
+    if is_final(report.window):
+        status, below = "", f"{below} are below 0 (the national average). "
+    else:
+        status = f" ({INDICATIVE})"
+        below = f"{below} have projected progress below 0. {INDICATIVE_SENTENCE} "
     lines.append(
-        f"**{WINDOWS[report.window]} {_year(report)}, {report.subject}.** "
+        f"**{WINDOWS[report.window]} {_year(report)}, {report.subject}{status}.** "
         f"{len(now)} schools, {row['n_pupils']} pupils with a KS1 starting point and a score; "
-        f"{_mean_sentence(report)}. {int((progress < 0).sum())} of the "
-        f"{int(progress.notna().sum())} schools shown are below 0 (the national average). "
+        f"{_mean_sentence(report)}. {below}"
         + (
             "The programme's number of focus pupils is not shown (c): it would reveal a small "
             "count."
@@ -131,14 +141,17 @@ def headline(report: ProgrammeReport, title: str) -> str:
 
 
 def schools_table(report: ProgrammeReport) -> pd.DataFrame:
-    """This window's figures, one row per school."""
+    """This window's figures, one row per school (progress headed indicative before July)."""
     s = published_schools(report)
     s = s[s["window"] == report.window]
+    progress = (
+        "Projected progress" if is_final(report.window) else f"Projected progress ({INDICATIVE})"
+    )
     return pd.DataFrame(
         {
             "School (URN)": s["urn"],
             "Pupils counted": [_shown(v, 0) for v in s["n_pupils"]],
-            "Projected progress": [_shown(v, 2, signed=True) for v in s["progress"]],
+            progress: [_shown(v, 2, signed=True) for v in s["progress"]],
             "95% interval": [
                 SUPPRESSED
                 if SUPPRESSED in (lo, hi)
@@ -154,11 +167,11 @@ def schools_table(report: ProgrammeReport) -> pd.DataFrame:
 
 
 def trend_table(report: ProgrammeReport) -> pd.DataFrame:
-    """The programme per window so far."""
+    """The programme per window so far (windows before July labelled indicative)."""
     t = published_summary(report)
     return pd.DataFrame(
         {
-            "Window": [WINDOWS[w] for w in t["window"]],
+            "Window": [window_label(w) for w in t["window"]],
             "Schools": t["n_schools"],
             "Pupils counted": t["n_pupils"],
             "Focus pupils": t["n_focus"],
@@ -169,13 +182,14 @@ def trend_table(report: ProgrammeReport) -> pd.DataFrame:
 
 
 def progress_by_window_table(report: ProgrammeReport) -> pd.DataFrame:
-    """Each school's published projected progress per window (the chart's figures)."""
+    """Each school's published projected progress per window (the chart's figures); windows
+    before July are headed indicative."""
     s = published_schools(report)
     wide = s.pivot(index="urn", columns="window", values="progress")
     columns = [w for w in WINDOWS if w in wide.columns]
     out = pd.DataFrame({"School (URN)": wide.index})
     for w in columns:
-        out[WINDOWS[w]] = [_shown(v, 2, signed=True) for v in wide[w]]
+        out[window_label(w)] = [_shown(v, 2, signed=True) for v in wide[w]]
     return out
 
 

@@ -4,6 +4,10 @@ The figures come from :func:`ipm_analysis.focus.report.build_focus_report`; this
 presents them (every figure through ``fmt``). Files written to ``output_dir``: ``pupils.csv``
 (this window's pupils), ``school.csv`` (this window's school row), ``termly.csv`` (one row per
 window so far), ``focus_changes.csv`` (joined/left), and ``termly_progress.png``.
+
+Figures from a window before July are practice papers against end-of-KS2 estimates: every
+table, sentence and chart labels them indicative and never words them against the national
+average (``termly.is_final`` decides; only July's may say "below national average").
 """
 
 from __future__ import annotations
@@ -19,11 +23,25 @@ from ipm_analysis.core.years import year_label
 from ipm_analysis.focus.pupils import FLAG_COLUMNS
 from ipm_analysis.focus.report import PUPIL_COLUMNS, FocusReport
 from ipm_analysis.focus.sigma import Sigma
-from ipm_analysis.focus.termly import DEFAULT_MIN_N, SUPPRESSED, WINDOWS, windows_up_to
+from ipm_analysis.focus.termly import (
+    DEFAULT_MIN_N,
+    INDICATIVE,
+    SUPPRESSED,
+    WINDOWS,
+    is_final,
+    window_label,
+    windows_up_to,
+)
 from ipm_analysis.reporting.charts import focus as focus_charts
 from ipm_analysis.reporting.charts.style import Chart
 from ipm_analysis.reporting.csv_output import spreadsheet_safe
 from ipm_analysis.reporting.presentation import html_table
+
+#: Said wherever an in-year (pre-July) figure is reported.
+INDICATIVE_SENTENCE = (
+    "Figures before July come from practice papers, before the KS2 tests: they are "
+    f"{INDICATIVE} only and are not compared with the national average."
+)
 
 
 def pupil_output(report: FocusReport) -> pd.DataFrame:
@@ -53,12 +71,15 @@ def write_outputs(report: FocusReport, output_dir: str | Path, title: str = "") 
     written.append(chart.save(folder))
     chart.close()
     s = report.school
+    measure = (
+        "projected progress" if is_final(report.window) else f"{INDICATIVE} projected progress"
+    )
     info = {
         "title": title,
-        "years": f"{_year(report.year)} {WINDOWS[report.window]}",
+        "years": f"{_year(report.year)} {window_label(report.window)}",
         "subject": report.subject,
         "schools": report.urn,
-        "headline": f"projected progress {fmt(s.progress, 2, signed=True)}, "
+        "headline": f"{measure} {fmt(s.progress, 2, signed=True)}, "
         f"{int(report.pupils['focus'].sum())} focus pupils",
     }
     written.append(folder / "report_info.json")
@@ -79,20 +100,29 @@ def termly_chart(report: FocusReport) -> Chart:
 
 
 def headline(report: FocusReport, title: str) -> str:
-    """The report's opening, as Markdown."""
+    """The report's opening, as Markdown. Before July the figure is labelled indicative and
+    not compared with the national average."""
     s = report.school
-    label = WINDOWS[report.window]
     row = report.school_row.iloc[0]
     lines = [f"# {title}", ""]
     for note in report.pag.notes:
         lines += [f"> **{note}**", ""]
-    lines.append(
-        f"**{label} {_year(report.year)}, {report.subject}.** "
+    interval = f"95% interval {fmt(s.ci_low, 1, signed=True)} to {fmt(s.ci_high, 1, signed=True)}"
+    status = "" if is_final(report.window) else f" ({INDICATIVE})"
+    opening = (
+        f"**{WINDOWS[report.window]} {_year(report.year)}, {report.subject}{status}.** "
         f"{s.n_scored} of {s.n_pupils} pupils have a KS1 starting point and a score. "
-        f"Projected progress is **{fmt(s.progress, 2, signed=True)}** (95% interval "
-        f"{fmt(s.ci_low, 1, signed=True)} to {fmt(s.ci_high, 1, signed=True)}): "
-        f"{s.significance}."
     )
+    if is_final(report.window):
+        lines.append(
+            opening + f"Projected progress is **{fmt(s.progress, 2, signed=True)}** "
+            f"({interval}): {s.significance}."
+        )
+    else:
+        lines.append(
+            opening + f"Projected progress is **{fmt(s.progress, 2, signed=True)}** "
+            f"({INDICATIVE}; {interval}). {INDICATIVE_SENTENCE}"
+        )
     n_focus = int(row["n_focus"])
     need = row["n_to_reach_zero"]
     if n_focus == 0:
@@ -131,8 +161,20 @@ def sigma_sentence(sigma: Sigma, year: int, subject: str) -> str:
     )
 
 
+def _labelled(header: str, window: str) -> str:
+    """A column header, with the indicative label when ``window`` is before July:
+    'Progress (indicative)', 'Counted (capped, indicative)'."""
+    if is_final(window):
+        return header
+    if header.endswith(")"):
+        return f"{header[:-1]}, {INDICATIVE})"
+    return f"{header} ({INDICATIVE})"
+
+
 def pupil_table(report: FocusReport) -> pd.DataFrame:
-    """This window's pupils for the school's own report: focus pupils first, cheapest first."""
+    """This window's pupils for the school's own report: focus pupils first, cheapest first.
+
+    Before July the progress columns are headed indicative."""
     p = report.pupils.sort_values(
         ["focus", "points_needed", "pupil_id"], ascending=[False, True, True], na_position="last"
     )
@@ -143,8 +185,10 @@ def pupil_table(report: FocusReport) -> pd.DataFrame:
             "PAG": [fmt(_num(v), 0) for v in p["pag"]],
             "Estimate": [fmt(v, 2) for v in p["estimate"]],
             "Score": [fmt(v, 0) for v in p["score"]],
-            "Progress": [fmt(v, 2, signed=True) for v in p["progress"]],
-            "Counted (capped)": [fmt(v, 2, signed=True) for v in p["capped_progress"]],
+            _labelled("Progress", report.window): [fmt(v, 2, signed=True) for v in p["progress"]],
+            _labelled("Counted (capped)", report.window): [
+                fmt(v, 2, signed=True) for v in p["capped_progress"]
+            ],
             "Focus": ["focus" if f else "" for f in p["focus"]],
             "Target": [fmt(_num(v), 0, missing="") for v in p["target"]],
             "Points needed": [fmt(_num(v), 0, missing="") for v in p["points_needed"]],
@@ -153,11 +197,12 @@ def pupil_table(report: FocusReport) -> pd.DataFrame:
 
 
 def termly_table(report: FocusReport) -> pd.DataFrame:
-    """The school's projected progress and focus count per window so far."""
+    """The school's projected progress and focus count per window so far (windows before
+    July labelled indicative)."""
     t = report.termly
     return pd.DataFrame(
         {
-            "Window": [WINDOWS[w] for w in t["window"]],
+            "Window": [window_label(w) for w in t["window"]],
             "Pupils": t["n_pupils"],
             "No KS1": t["n_no_ks1"],
             "Progress": [fmt(v, 2, signed=True) for v in t["progress"]],
@@ -191,8 +236,11 @@ def changes_block(report: FocusReport) -> str:
 
 
 def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
-    """Focus pupils by flag (disadvantaged, SEND, EAL); groups under ``min_n`` show 'c'."""
+    """Focus pupils by flag (disadvantaged, SEND, EAL); groups under ``min_n`` show 'c'.
+
+    Before July the mean is headed indicative."""
     p = report.pupils
+    mean = _labelled("Mean progress", report.window)
     rows = []
     for flag in FLAG_COLUMNS:
         if flag not in p.columns:
@@ -205,12 +253,10 @@ def group_table(report: FocusReport, min_n: int = DEFAULT_MIN_N) -> pd.DataFrame
                 "Group": {"send": "SEND", "eal": "EAL"}.get(flag, flag),
                 "Pupils": SUPPRESSED if small else str(n),
                 "Focus pupils": SUPPRESSED if small else str(int(group["focus"].sum())),
-                "Mean progress": SUPPRESSED
-                if small
-                else fmt(group["capped_progress"].mean(), 2, signed=True),
+                mean: SUPPRESSED if small else fmt(group["capped_progress"].mean(), 2, signed=True),
             }
         )
-    return pd.DataFrame(rows, columns=["Group", "Pupils", "Focus pupils", "Mean progress"])
+    return pd.DataFrame(rows, columns=["Group", "Pupils", "Focus pupils", mean])
 
 
 def _num(value: object) -> float:
