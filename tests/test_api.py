@@ -1,5 +1,5 @@
-"""The analyst API: ``from ipm_analysis import ...``, ``Evaluation.tidy()``, ``match_sets()``
-and ``bootstrap_draws()``, on the made-up fixture (values checked by hand)."""
+"""The analyst API: ``from ipm_analysis import ...``, ``Evaluation.tidy()``, ``match_sets()``,
+``primary()`` and ``attrition()``, on the made-up fixture (values checked by hand)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 
 import ipm_analysis
 from ipm_analysis import evaluate, load_params
-from ipm_analysis.impact.uncertainty import percentile_interval
 
 from conftest import TABLE_COLUMNS, school
 
@@ -78,33 +77,33 @@ def test_tidy_has_a_row_per_school_year_and_measure(made_up):
     # the paired project rows give the summary's group means
     counted = tidy.query("population == 'project' and paired and measure == 'progress'")
     means = counted.groupby("role")["value"].mean()
-    row = ev.summary.set_index(["measure", "group"]).loc[("progress", "all")]
+    row = ev.summary.set_index(["measure", "group", "population"])
+    row = row.loc[("progress", "all", "completed")]
     assert means["baseline"] == pytest.approx(row["baseline"]) == -6.5 / 4
     assert means["outcome"] == pytest.approx(row["outcome"])
 
 
-def test_no_comparison_means_no_match_sets_and_no_net_change_draws(made_up):
+def test_no_comparison_means_no_match_sets(made_up):
     ev = evaluate(load_params(made_up["params"]))
     sets = ev.match_sets()
     assert sets.empty and list(sets.columns[:4]) == ["urn", "pool_urn", "rank", "distance"]
-    with pytest.raises(ValueError, match="no comparison"):
-        ev.bootstrap_draws("net_change")
+    assert not ev.summary["measure"].isin(["net_change", "did"]).any()
 
 
-def test_bootstrap_draws_give_the_summary_intervals(made_up):
+def test_primary_and_attrition(made_up):
     ev = evaluate(load_params(made_up["params"]))
-    rows = ev.summary.set_index(["measure", "group"])
-    for measure in ("progress", "attainment"):
-        draws = ev.bootstrap_draws(measure, "all")
-        assert draws.shape == (1000,)  # n_resamples in the params
-        row = rows.loc[(measure, "all")]
-        assert percentile_interval(draws) == (row["ci_low"], row["ci_high"])
-    # cohort 2 has one paired progress school (100003): one school says nothing about chance
-    assert ev.bootstrap_draws("progress", "cohort:2").size == 0
-    with pytest.raises(ValueError, match="no group"):
-        ev.bootstrap_draws("progress", "cohort:9")
-    with pytest.raises(ValueError, match="measure must be"):
-        ev.bootstrap_draws("mde")
+    # 6 schools recruited, 100005 withdrew; progress in both years: 100001, 100002, 100003,
+    # 100006 completed (100004 is SUPP in 2018) and, intention to treat, 100005 too (-1 -> 0)
+    assert ev.attrition() == {
+        "recruited": 6,
+        "withdrawn": 1,
+        "analysed_itt": 0,
+        "analysed_completed": 0,
+    }  # no comparison in this fixture, so no net change was analysed
+    assert ev.primary() is None
+    rows = ev.summary.set_index(["measure", "group", "population"])
+    assert rows.loc[("progress", "all", "completed"), "n_schools"] == 4
+    assert rows.loc[("progress", "all", "itt"), "n_schools"] == 5
 
 
 def add_pool_schools(made_up) -> None:
@@ -120,7 +119,7 @@ def add_pool_schools(made_up) -> None:
         added = [",".join(row.get(c, "") for c in TABLE_COLUMNS) for row in added]
         path.write_text("\n".join([header, *added, *rows]) + "\n", encoding="utf-8-sig")
     with made_up["params"].open("a", encoding="utf-8") as handle:
-        handle.write("match_k: 1\n")
+        handle.write("match_k: 1\nmatch_on: [baseline]\n")
 
 
 def test_match_sets_by_hand(made_up):
@@ -134,18 +133,23 @@ def test_match_sets_by_hand(made_up):
         ("100001", "100008", 1),
         ("100002", "100010", 1),
         ("100003", "100009", 1),
+        ("100005", "100010", 1),  # withdrawn, in the intention-to-treat comparison
         ("100006", "100008", 1),
         ("100006", "100010", 1),
     ]
-    assert sets["distance"].round(6).tolist() == [0.1, 0.1, 0.2, 0.4, 0.4]
-    assert sets["pool_change"].round(6).tolist() == [1.1, 1.5, -1.2, 1.1, 1.5]
+    # standardised by the pool's baseline SD: sqrt(11.7875 / 3) = 1.9822127
+    raw = (sets["distance"] * np.sqrt(11.7875 / 3)).round(6).tolist()
+    assert raw == [0.1, 0.1, 0.2, 1.1, 0.4, 0.4]
+    assert sets["pool_change"].round(6).tolist() == [1.1, 1.5, -1.2, 1.5, 1.1, 1.5]
     comparison = sets.groupby("urn")["pool_change"].mean()
     assert comparison.to_numpy() == pytest.approx(ev.matched["comparison_change"].to_numpy())
     assert comparison["100006"] == pytest.approx(1.3)
     assert len(ev.tidy()) == (6 + 4) * 2 * 2
-    rows = ev.summary.set_index(["measure", "group"])
-    for measure in ("net_change", "excess_change"):
-        draws = ev.bootstrap_draws(measure, "all")
-        assert draws.shape == (1000,)
-        row = rows.loc[(measure, "all")]
-        assert percentile_interval(draws) == (row["ci_low"], row["ci_high"])
+    rows = ev.summary.set_index(["measure", "group", "population"])
+    # net changes (change - comparison change): 100001 (-2 -> -1) 1 - 1.1 = -0.1; 100002
+    # (-3 -> 0) 3 - 1.5 = 1.5; 100003 (1 -> 0.5) -0.5 - -1.2 = 0.7; 100006 (-2.5 -> -0.5)
+    # 2 - 1.3 = 0.7: mean 2.8 / 4 = 0.7; with the withdrawn 100005 (-4 -> 2) 6 - 1.5 = 4.5,
+    # intention to treat: 7.3 / 5 = 1.46
+    assert rows.loc[("net_change", "all", "completed"), "change"] == pytest.approx(0.7)
+    assert rows.loc[("net_change", "all", "itt"), "change"] == pytest.approx(1.46)
+    assert ev.primary()["change"] == pytest.approx(rows.loc[("net_change", "all", "itt"), "change"])

@@ -20,13 +20,12 @@ from ipm_analysis.impact.comparison import (
     SUMMARY_COLUMNS,
     RtmFit,
     comparison_pool,
-    comparison_summary,
+    comparison_rows,
     expected_change,
     fit_regression_to_mean,
-    match_sets,
     matched_comparison,
 )
-from ipm_analysis.impact.uncertainty import bootstrap_se
+from ipm_analysis.impact.matching import match_sets
 
 
 @pytest.fixture
@@ -92,35 +91,22 @@ def test_pool_matches_urns_as_text_and_refuses_duplicates(panel):
         comparison_pool(pd.concat([panel, panel.iloc[[1]]]), ["A", "T1"])
 
 
-def test_match_sets_include_every_school_tied_with_the_kth(project, pool):
-    got = match_sets(project["baseline"], pool["baseline"], k=2)
-    expected = pd.DataFrame(
-        {
-            "urn": ["A", "A", "B", "B", "C", "C", "C", "D", "D"],
-            "pool_urn": ["P1", "P2", "P2", "P3", "P4", "P3", "P5", "P1", "P2"],
-            "distance": [0.4, 0.6, 0.5, 0.5, 0.0, 1.0, 1.0, 0.0, 1.0],
-        }
-    )
-    pd.testing.assert_frame_equal(got, expected, check_exact=False, atol=1e-12)
+def _sets(project, pool, k=2):
+    covariates = project[["baseline"]]
+    return match_sets(covariates, pool[["baseline"]], ["baseline"], k=k)
 
 
-def test_match_sets_ties_survive_float_noise():
-    # |0.3 - 0.1| is 0.19999999999999998 and |0.3 - 0.5| is 0.2 in binary: a tie at 6 dp
-    pool = pd.Series([0.1, 0.5, 0.9], index=["X", "Y", "Z"])
-    got = match_sets(pd.Series([0.3], index=["A"]), pool, k=1)
-    assert list(got["pool_urn"]) == ["X", "Y"]
-
-
-def test_match_sets_with_a_small_pool_or_missing_baseline():
-    pool = pd.Series([0.0, 1.0], index=["X", "Y"])
-    got = match_sets(pd.Series([0.2, np.nan], index=["A", "B"]), pool, k=5)
-    assert list(got["urn"]) == ["A", "A"] and list(got["pool_urn"]) == ["X", "Y"]
-    with pytest.raises(ValueError, match="k must be"):
-        match_sets(pool, pool, k=0)
+def test_match_sets_on_baseline_include_every_school_tied_with_the_kth(project, pool):
+    got = _sets(project, pool)
+    assert list(got["urn"]) == ["A", "A", "B", "B", "C", "C", "C", "D", "D"]
+    assert list(got["pool_urn"]) == ["P1", "P2", "P2", "P3", "P4", "P3", "P5", "P1", "P2"]
+    # distances are standardised: the pool's baseline SD is sqrt(2.5) = 1.5811
+    raw = [0.4, 0.6, 0.5, 0.5, 0.0, 1.0, 1.0, 0.0, 1.0]
+    assert list(got["distance"]) == pytest.approx([d / np.sqrt(2.5) for d in raw])
 
 
 def test_matched_comparison_per_school(project, pool):
-    got = matched_comparison(project, pool, k=2)
+    got = matched_comparison(project, pool, _sets(project, pool))
     expected = pd.DataFrame(
         {
             "comparison_baseline": [-2.5, -1.5, 0.0, -2.5],
@@ -151,83 +137,84 @@ def test_fit_is_undefined_without_spread():
         assert np.isnan(fit.b)
 
 
-def _row(summary, measure, group):
-    found = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+def _row(summary, measure, group, population="itt"):
+    found = summary[
+        (summary["measure"] == measure)
+        & (summary["group"] == group)
+        & (summary["population"] == population)
+    ]
     assert len(found) == 1
     return found.iloc[0]
 
 
+def _summary(project, pool, membership, weights=None, sigma2=1.0):
+    sets = _sets(project, pool)
+    # every pool school's conditional variance of change set to 1 (the AI term by hand)
+    variance = pd.Series(sigma2, index=pool.index)
+    fit = fit_regression_to_mean(pool)
+    return comparison_rows(project, pool, sets, variance, {"itt": membership}, fit, weights)
+
+
 def test_summary_rows_per_group(project, pool, membership):
-    summary = comparison_summary(project, pool, membership, k=2, n_resamples=4_000, seed=5)
+    summary = _summary(project, pool, membership)
     assert list(summary.columns) == SUMMARY_COLUMNS
-    assert list(summary["measure"].unique()) == [
-        "comparison",
-        "net_change",
-        "excess_change",
-        "mde",
-        "rtm_fit",
-    ]
-    hand = {
-        # group: n, comparison baseline, comparison change, net change, excess change
-        "all": (4, -1.625, 0.5625, 0.0625, -0.1175),
-        "cohort:1": (2, -2.0, 0.75, 0.5, 0.315),
-        "cohort:2": (2, -1.25, 0.375, -0.375, -0.55),
-    }
-    for group, (n, base, comp, net, excess) in hand.items():
-        row = _row(summary, "comparison", group)
-        assert row["n_schools"] == n
-        assert row["baseline"] == pytest.approx(base)
-        assert row["change"] == pytest.approx(comp)
-        assert row["outcome"] == pytest.approx(base + comp)
-        assert np.isnan(row["ci_low"])
-        assert _row(summary, "net_change", group)["change"] == pytest.approx(net)
-        assert _row(summary, "excess_change", group)["change"] == pytest.approx(excess)
-    rtm = _row(summary, "rtm_fit", "pool")
-    assert rtm["n_schools"] == 5
+    comparison = _row(summary, "comparison", "all")
+    # mean comparison baseline (-2.5 - 1.5 + 0 - 2.5) / 4, change (1.25 + 0.25 - 0.5 + 1.25) / 4
+    assert comparison["baseline"] == pytest.approx(-1.625)
+    assert comparison["change"] == pytest.approx(0.5625)
+    assert comparison["outcome"] == pytest.approx(-1.625 + 0.5625)
+    assert _row(summary, "net_change", "all")["change"] == pytest.approx(0.0625)
+    assert _row(summary, "net_change", "cohort:1")["change"] == pytest.approx(0.5)
+    assert _row(summary, "excess_change", "all")["change"] == pytest.approx(-0.1175)
+    rtm = summary[summary["measure"] == "rtm_fit"].iloc[0]
+    assert (rtm["group"], rtm["n_schools"]) == ("pool", 5)
     assert (rtm["baseline"], rtm["change"]) == pytest.approx((-0.5, -0.7))
 
 
-def test_net_change_interval_resamples_project_schools(project, pool, membership):
-    summary = comparison_summary(project, pool, membership, k=2, n_resamples=4_000, seed=5)
-    # two schools with net 0.75 and 0.25: resample means 0.25, 0.5, 0.75 (1/4, 1/2, 1/4)
-    net = _row(summary, "net_change", "cohort:1")
-    assert (net["ci_low"], net["ci_high"]) == (0.25, 0.75)
-    everyone = _row(summary, "net_change", "all")
-    assert everyone["ci_low"] < 0.0625 < everyone["ci_high"]
-    # the MDE is 2.8 standard errors of the same resamples
-    se = bootstrap_se([0.75, 0.25, 1.0, -1.75], n_resamples=4_000, seed=5)
-    assert _row(summary, "mde", "all")["change"] == pytest.approx(2.8 * se, rel=1e-9)
-    assert _row(summary, "mde", "all")["change"] == pytest.approx(2.8 * 0.54036, rel=0.03)
+def test_net_change_interval_by_hand(project, pool, membership):
+    """By hand, project weights 1/4 each. Net changes 0.75, 0.25, 1.0, -1.75: mean 0.0625,
+    s^2 = 4.671875 / 3, s^2/n = 0.3893229. Sets A {P1, P2}, B {P2, P3}, C {P3, P4, P5},
+    D {P1, P2}: K = P1 1/4, P2 3/8, P3 1/8 + 1/12; K2 = P1 2/64, P2 3/64, P3 1/64 + 1/144,
+    P4 = P5 = 1/144 = K^2. Sum (K^2 - K2) x 1 = 1/32 + 3/32 + 3/144 = 0.1458333.
+    SE = sqrt(0.5351563) = 0.7315437; t(0.975, 3) = 3.1824463; half-width 2.3280987."""
+    net = _row(_summary(project, pool, membership), "net_change", "all")
+    assert (net["ci_low"], net["ci_high"]) == pytest.approx(
+        (0.0625 - 2.3280987, 0.0625 + 2.3280987)
+    )
+    # with no shared variance (sigma2 = 0) it is the plain t interval: SE sqrt(0.3893229)
+    plain = _row(_summary(project, pool, membership, sigma2=0.0), "net_change", "all")
+    half = 3.1824463 * np.sqrt(0.3893229)
+    assert (plain["ci_low"], plain["ci_high"]) == pytest.approx((0.0625 - half, 0.0625 + half))
 
 
 def test_excess_interval_counts_the_uncertainty_of_the_fit(project, pool, membership):
-    summary = comparison_summary(project, pool, membership, k=2, n_resamples=4_000, seed=5)
-    excess = _row(summary, "excess_change", "cohort:1")
-    net = _row(summary, "net_change", "cohort:1")
-    assert excess["ci_low"] < 0.315 < excess["ci_high"]
-    # wider than the project schools' spread alone (0.68 vs -0.05 -> 0.73 apart)
-    assert excess["ci_high"] - excess["ci_low"] > 0.73 and net["ci_high"] - net["ci_low"] == 0.5
+    """Excess -0.1175; s^2/n = 5.819675 / 3 / 4 = 0.4849729. The pool's residuals 0.4, -0.4,
+    -0.2, 0, 0.2 give s^2 = 0.4 / 3; the line's variance at the project's mean baseline
+    -1.775 is 0.133333 x (1/5 + 0.775^2 / 10) = 0.0346750. SE = sqrt(0.5196479) = 0.7208661,
+    half-width 3.1824463 x SE = 2.2941176."""
+    row = _row(_summary(project, pool, membership), "excess_change", "all")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+        (-0.1175 - 2.2941176, -0.1175 + 2.2941176)
+    )
 
 
-def test_summary_is_reproducible_with_a_seed(project, pool, membership):
-    first = comparison_summary(project, pool, membership, k=2, n_resamples=2_000, seed=1)
-    again = comparison_summary(project, pool, membership, k=2, n_resamples=2_000, seed=1)
-    other = comparison_summary(project, pool, membership, k=2, n_resamples=2_000, seed=2)
-    pd.testing.assert_frame_equal(first, again)
-    assert not first["ci_low"].equals(other["ci_low"])
+def test_mde_is_the_t_multiplier_times_the_net_change_se(project, pool, membership):
+    row = _row(_summary(project, pool, membership), "mde", "all")
+    # (t(0.975, 3) + t(0.80, 3)) x 0.7315438 = (3.1824463 + 0.9784723) x 0.7315438
+    assert row["change"] == pytest.approx((3.1824463 + 0.9784723) * 0.7315438, rel=1e-6)
 
 
 def test_empty_group_gives_zero_schools_and_no_figures(project, pool, membership):
-    summary = comparison_summary(project, pool, membership, k=2, n_resamples=500)
+    summary = _summary(project, pool, membership)
     empty = summary[summary["group"] == "tla:yes"]
-    assert list(empty["measure"]) == ["comparison", "net_change", "excess_change", "mde"]
+    assert set(empty["measure"]) == {"comparison", "net_change", "excess_change", "mde"}
     assert (empty["n_schools"] == 0).all()
     assert empty[["baseline", "outcome", "change", "ci_low", "ci_high"]].isna().all().all()
 
 
 def test_pupil_weighted_group_means(project, pool, membership):
     weights = pd.Series([10.0, 30.0, 20.0, 40.0], index=project.index)
-    summary = comparison_summary(project, pool, membership, k=2, n_resamples=500, weights=weights)
+    summary = _summary(project, pool, membership, weights=weights)
     # (10 x 0.75 + 30 x 0.25 + 20 x 1.0 + 40 x -1.75) / 100
     assert _row(summary, "net_change", "all")["change"] == pytest.approx(-0.35)
     assert _row(summary, "net_change", "cohort:1")["change"] == pytest.approx(0.375)
@@ -235,6 +222,11 @@ def test_pupil_weighted_group_means(project, pool, membership):
     assert _row(summary, "comparison", "all")["baseline"] == pytest.approx(-1.7)
     # (10 x 0.68 + 30 x -0.05 + 20 x 1.0 + 40 x -2.1) / 100
     assert _row(summary, "excess_change", "all")["change"] == pytest.approx(-0.587)
+    # one estimand: net change = the school changes' weighted mean - the comparison change's
+    changes = (project["outcome"] - project["baseline"]).to_numpy()
+    change = float(np.average(changes, weights=weights))
+    comparison = _row(summary, "comparison", "all")["change"]
+    assert _row(summary, "net_change", "all")["change"] == pytest.approx(change - comparison)
 
 
 def test_rtm_fit_is_a_plain_dataclass():

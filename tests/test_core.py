@@ -18,7 +18,6 @@ from ipm_analysis.pipeline import manifest
 def test_constants_values():
     assert constants.Z95 == 1.96
     assert constants.SUPPRESSED == "c"
-    assert comparison.MDE_MULTIPLIER == 2.8
 
 
 def test_the_old_names_are_the_core_constants():

@@ -10,8 +10,14 @@ from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 
 
-def row(summary: pd.DataFrame, measure: str, group: str) -> pd.Series:
+def row(
+    summary: pd.DataFrame, measure: str, group: str, population: str | None = "completed"
+) -> pd.Series:
+    """One summary row; the project's rows of the completed schools unless ``population``
+    says otherwise (None for published references)."""
     found = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    if found["population"].notna().any():
+        found = found[found["population"] == population]
     assert len(found) == 1, f"expected one {measure}/{group} row"
     return found.iloc[0]
 
@@ -22,9 +28,10 @@ def ev(made_up):
 
 
 def test_summary_columns_are_exactly_as_specified(ev):
-    assert list(ev.summary.columns[:6]) == [
+    assert list(ev.summary.columns[:7]) == [
         "measure",
         "group",
+        "population",
         "n_schools",
         "baseline",
         "outcome",
@@ -137,9 +144,12 @@ def test_pupil_weighting_weights_by_pupils_in_the_measure(made_up):
 
     ev = evaluate(replace(params, weighting="pupils"))
     r = row(ev.summary, "progress", "all")
-    # weights TELIG x MATCOV: 2017 20, 40, 30, 30; 2018 25, 35, 30, 30
-    assert r["baseline"] == pytest.approx(-205 / 120)
+    # one weight per school in both years: its 2018 pupils (TELIG x MATCOV) 25, 35, 30, 30
+    # (-2, -3, 1, -2.5 -> -1, 0, 0.5, -0.5), so the change is the weighted mean of the changes
+    assert r["baseline"] == pytest.approx((-50 - 105 + 30 - 75) / 120)
     assert r["outcome"] == pytest.approx(-25 / 120)
+    assert r["change"] == pytest.approx((25 * 1 + 35 * 3 + 30 * -0.5 + 30 * 2) / 120)
+    # net change = change - comparison change with these weights: tests/test_comparison.py
 
 
 def test_cohort_subset_param_keeps_only_those_cohorts(made_up):

@@ -9,8 +9,10 @@ tables of the 2017-18 and 2018-19 "Improving Progress in Mathematics" impact rep
 authority is "Synthetic County" (LA code 919), place names are made up, URNs start at 910001
 (maintained schools) and 990001 (academies), far from real URNs.
 
-How the data are made (one ``numpy.random.default_rng(seed)`` stream, so the same seed gives
-the same bytes):
+How the data are made (the same seed gives the same bytes). Every figure a published table
+pins comes from one ``numpy.random.default_rng(seed)`` stream (steps 1-4); the context columns
+(step 5) come from a second stream, ``default_rng([seed, CONTEXT_STREAM])``, so adding or
+changing them never moves a pinned figure:
 
 1. :func:`make_la_schools` invents ~300 mainstream and ~10 special schools.
 2. :func:`simulate_years` walks 2017 -> 2018 -> 2019. Schools not in a project follow an AR(1)
@@ -23,6 +25,13 @@ the same bytes):
 4. :func:`build_year_table` writes each year in the DfE KS2 format (all text, ``SUPP`` codes,
    academy ``URN_AC`` links), and :func:`la_summary_row` derives the LA row (RECTYPE 3) from the
    school rows actually written.
+5. :func:`add_context` adds what real files carry for an evaluation design: the year 2016 (the
+   AR(1) run backwards from 2017, with no pre-trend specific to project schools), each file's
+   previous years (``MATPROG_16``... with limits, ``PTFSM6CLA1A_yy``, ``TELIG_yy`` in 2018-19),
+   ``TKS1AVERAGE``, ``PTFSM6CLA1A`` and, in 2018 and 2019, ``*PROG_UNADJUSTED``. Previous-year
+   columns are written from the same cells as the earlier file (:func:`year_cells`), so a later
+   file's ``MATPROG_17`` is the 2016-17 file's ``MATPROG``, under a converted school's new URN
+   too, as in the real files.
 """
 
 from __future__ import annotations
@@ -44,7 +53,8 @@ LA_NAME = "Synthetic County"
 YEARS = (2017, 2018, 2019)
 YEAR_FOLDERS = {2017: "2016-2017", 2018: "2017-2018", 2019: "2018-2019"}
 
-#: The columns of the example files, in the order the DfE files have them.
+#: The columns every year's file has (those an impact report needs), in the DfE files' order;
+#: :func:`ks2_columns` gives a year's full list, context columns included.
 KS2_COLUMNS = (
     "RECTYPE", "LEA", "ESTAB", "URN", "SCHNAME", "TOWN", "URN_AC", "SCHNAME_AC", "OPEN_AC",
     "NFTYPE", "TELIG", "PTRWM_EXP", "READPROG", "READPROG_LOWER", "READPROG_UPPER", "READCOV",

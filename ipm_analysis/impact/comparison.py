@@ -20,13 +20,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ipm_analysis.impact.intervals import mean_estimate, shared_control_variance
-from ipm_analysis.impact.matching import match_weights
+from ipm_analysis.impact.matching import SetPositions, position_weights, set_positions
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import RECTYPE_MAINSTREAM
-
-#: Distances are compared at this many decimals, so float noise does not break ties.
-TIE_DECIMALS = 6
 
 
 def comparison_pool(panel: pd.DataFrame, touched_urns: Iterable[str]) -> pd.DataFrame:
@@ -205,6 +202,8 @@ def comparison_rows(
         if weights is None
         else weights.set_axis(weights.index.astype(str)).reindex(index).to_numpy(dtype=float)
     )
+    positions = set_positions(sets, index, pool.index)
+    s2 = sigma2.reindex(pool.index.astype(str)).fillna(0.0).to_numpy(dtype=float)
     records: list[dict] = []
     for population, membership in memberships.items():
         members = membership.set_axis(membership.index.astype(str)).reindex(index)
@@ -212,7 +211,7 @@ def comparison_rows(
         for group in members.columns:
             in_group = members[group].to_numpy() & ~np.isnan(w_all)
             records += _group_comparison(
-                group, population, in_group, matched, sets, sigma2, w_all, baseline, excess, fit
+                group, population, in_group, matched, positions, s2, w_all, baseline, excess, fit
             )
     rtm = _row("rtm_fit", "pool", fit.n, baseline=fit.a, change=fit.b)
     out = pd.DataFrame([*records, rtm], columns=SUMMARY_COLUMNS)
@@ -230,8 +229,8 @@ def _group_comparison(
     population: str,
     in_group: np.ndarray,
     matched: pd.DataFrame,
-    sets: pd.DataFrame,
-    sigma2: pd.Series,
+    positions: SetPositions,
+    sigma2: np.ndarray,
     weights: np.ndarray,
     baseline: np.ndarray,
     excess: np.ndarray,
@@ -239,13 +238,11 @@ def _group_comparison(
 ) -> list[dict]:
     net = matched["net_change"].to_numpy(dtype=float)
     keep = in_group & ~np.isnan(net)
-    urns = matched.index[keep]
     w = weights[keep]
     extra = 0.0
     if keep.sum() >= 2:
-        used = sets[sets["urn"].isin(urns)]
-        k = match_weights(used, pd.Series(w, index=urns))
-        extra = shared_control_variance(k["K"], k["K2"], sigma2.reindex(k.index).fillna(0.0))
+        k, k2 = position_weights(positions, np.where(keep, weights, 0.0))
+        extra = shared_control_variance(k, k2, sigma2)
     estimate = mean_estimate(net[keep], w, extra_variance=extra)
     cb = weighted_mean(matched["comparison_baseline"].to_numpy(dtype=float)[keep], w)
     cc = weighted_mean(matched["comparison_change"].to_numpy(dtype=float)[keep], w)

@@ -59,7 +59,7 @@ from ipm_analysis.impact.summary import (
     school_changes,
     school_weights,
 )
-from ipm_analysis.impact.trends import event_study, trend_rows
+from ipm_analysis.impact.trends import EVENT_STUDY_COLUMNS, event_study, trend_rows
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_LA,
@@ -214,7 +214,17 @@ def read_inputs(
 
 def evaluate(params: ReportParams) -> Evaluation:
     """Compute every figure of the impact report from its parameters."""
-    full_roster, roster, tables = read_inputs(params)
+    return evaluate_inputs(params, *read_inputs(params))
+
+
+def evaluate_inputs(
+    params: ReportParams,
+    full_roster: pd.DataFrame,
+    roster: pd.DataFrame,
+    tables: dict[int, PerformanceTable],
+) -> Evaluation:
+    """:func:`evaluate` on inputs already read (:func:`read_inputs`): for simulations that
+    evaluate many rosters against one pair of tables."""
     check_same_la(tables)
     figures = {year: school_figures(table, params.subject) for year, table in tables.items()}
     links = link_urns(full_roster["urn"], tables)
@@ -300,6 +310,8 @@ def evaluate(params: ReportParams) -> Evaluation:
         panel=panel,
         pool=pool,
         memberships=memberships,
+        event_study=pd.DataFrame(columns=EVENT_STUDY_COLUMNS),
+        placebo=pd.DataFrame(columns=PLACEBO_COLUMNS),
     )
     comparison = _compare(ev, tables)
     summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]

@@ -34,11 +34,13 @@ answer: one LA holds few schools alike on many things at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ipm_analysis.impact.weighting import weighted_mean
+from ipm_analysis.inputs.params import DEFAULT_MATCH_ON as DEFAULT_MATCH_ON  # re-exported
 
 #: The variables a project school can be matched on -> what each is, for the report.
 MATCH_VARIABLES: dict[str, str] = {
@@ -49,8 +51,6 @@ MATCH_VARIABLES: dict[str, str] = {
     "ks1_average": "the cohort's KS1 average point score (TKS1AVERAGE)",
     "school_type": "school type (NFTYPE, e.g. AC, CY, VA), matched exactly",
 }
-#: The variables matched on unless a report says otherwise.
-DEFAULT_MATCH_ON: tuple[str, ...] = ("baseline", "prior_progress", "cohort_size")
 #: A closest match farther than this many standard deviations per numeric variable matched on
 #: (x sqrt(p) for p variables) is a poor match; see the module docstring for why 0.5.
 CLOSE_MATCH = 0.5
@@ -476,3 +476,59 @@ def match_weights(sets: pd.DataFrame, project_weights: pd.Series | None = None) 
     out = out.groupby(pool_urn.to_numpy()).sum().sort_index()
     out.index.name = "pool_urn"
     return out
+
+
+@dataclass(frozen=True)
+class SetPositions:
+    """Match sets as positions, for the arithmetic that runs once per group and year: row r
+    of ``sets`` joins project school ``rows[r]`` (position in the project index) to pool school
+    ``cols[r]`` (position in the pool index)."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    n_project: int
+    n_pool: int
+
+
+def set_positions(
+    sets: pd.DataFrame, project_index: pd.Index, pool_index: pd.Index
+) -> SetPositions:
+    """:class:`SetPositions` of ``sets`` against the project and pool indexes (URNs as text)."""
+    rows = pd.Index(project_index.astype(str)).get_indexer(sets["urn"].astype(str))
+    cols = pd.Index(pool_index.astype(str)).get_indexer(sets["pool_urn"].astype(str))
+    if (rows < 0).any() or (cols < 0).any():
+        raise ValueError("the match sets name schools outside the project or the pool")
+    return SetPositions(rows, cols, len(project_index), len(pool_index))
+
+
+def position_weights(
+    positions: SetPositions, weights: np.ndarray, member: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_weights` over positions: ``K`` and ``K2`` per pool position (zeros for
+    schools not used). ``weights`` per project position (0 leaves a school out); ``member``
+    per set row says which set members count (all when None)."""
+    keep = np.ones(positions.rows.size, dtype=bool) if member is None else member
+    rows, cols = positions.rows[keep], positions.cols[keep]
+    size = np.bincount(rows, minlength=positions.n_project).astype(float)
+    w = np.where(size > 0, np.nan_to_num(weights, nan=0.0), 0.0)
+    total = w.sum()
+    if total <= 0:
+        zeros = np.zeros(positions.n_pool)
+        return zeros, zeros.copy()
+    share = (w / total)[rows] / size[rows]
+    k = np.bincount(cols, weights=share, minlength=positions.n_pool)
+    k2 = np.bincount(cols, weights=share * share, minlength=positions.n_pool)
+    return k, k2
+
+
+def position_means(
+    positions: SetPositions, values: np.ndarray, member: np.ndarray | None = None
+) -> np.ndarray:
+    """Each project school's mean of ``values`` (per pool position) over its set members
+    (those ``member`` keeps); NaN for a school with none."""
+    keep = np.ones(positions.rows.size, dtype=bool) if member is None else member
+    rows = positions.rows[keep]
+    total = np.bincount(rows, weights=values[positions.cols[keep]], minlength=positions.n_project)
+    count = np.bincount(rows, minlength=positions.n_project)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)

@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.impact.intervals import mean_estimate, shared_control_variance
-from ipm_analysis.impact.matching import match_weights, pool_variance
+from ipm_analysis.impact.matching import (
+    SetPositions,
+    pool_variance,
+    position_means,
+    position_weights,
+    set_positions,
+)
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS
 from ipm_analysis.impact.weighting import weighted_mean
 
@@ -46,67 +52,62 @@ EVENT_STUDY_COLUMNS = [
 ]
 
 
-def _set_means(sets: pd.DataFrame, pool_years: pd.DataFrame, year: int, base: int) -> pd.DataFrame:
-    """Per project school, its match set's mean progress in ``year`` and in ``base`` over the
-    members with a score in both, and how many members that is."""
-    values = pool_years.reindex(sets["pool_urn"].to_numpy())
-    y = values[year].to_numpy(dtype=float) if year in values else np.full(len(sets), np.nan)
-    b = values[base].to_numpy(dtype=float) if base in values else np.full(len(sets), np.nan)
-    both = ~(np.isnan(y) | np.isnan(b))
-    frame = pd.DataFrame(
-        {"urn": sets["urn"].to_numpy(), "y": np.where(both, y, 0.0), "b": np.where(both, b, 0.0)}
-    )
-    frame["n"] = both.astype(int)
-    sums = frame.groupby("urn", sort=False)[["y", "b", "n"]].sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(
-            {"y": sums["y"] / sums["n"], "b": sums["b"] / sums["n"], "n": sums["n"]},
-            index=sums.index,
-        )
+class _Years:
+    """What every group shares for one pair of years: each project school's gaps and which
+    set members count, and the pool's conditional variances (computed once, not per group)."""
+
+    def __init__(
+        self,
+        project_years: pd.DataFrame,
+        pool_years: pd.DataFrame,
+        pool_covariates: pd.DataFrame,
+        positions: SetPositions,
+        match_on: Sequence[str],
+        year: int,
+        base: int,
+    ) -> None:
+        nan = np.full(len(pool_years), np.nan)
+        qy = pool_years[year].to_numpy(dtype=float) if year in pool_years else nan
+        qb = pool_years[base].to_numpy(dtype=float) if base in pool_years else nan
+        self.member = ~(np.isnan(qy) | np.isnan(qb))[positions.cols]
+        self.comparison = position_means(positions, qy, self.member)
+        comparison_base = position_means(positions, qb, self.member)
+        nan = np.full(len(project_years), np.nan)
+        self.project = project_years[year].to_numpy(dtype=float) if year in project_years else nan
+        project_base = project_years[base].to_numpy(dtype=float)
+        self.gap = self.project - self.comparison
+        self.gap_base = project_base - comparison_base
+        self.sigma2 = np.zeros(len(pool_years))
+        if year != base:
+            diff = pd.Series(qy - qb, index=pool_years.index).dropna()
+            if len(diff) > 1:
+                found = pool_variance(pool_covariates.reindex(diff.index), diff, match_on)
+                self.sigma2 = found.reindex(pool_years.index).fillna(0.0).to_numpy(dtype=float)
 
 
 def _gap_estimate(
-    project_years: pd.DataFrame,
-    pool_years: pd.DataFrame,
-    pool_covariates: pd.DataFrame,
-    sets: pd.DataFrame,
-    match_on: Sequence[str],
-    in_group: np.ndarray,
-    weights: np.ndarray,
-    year: int,
-    base: int,
-    cache: dict,
+    years: _Years, positions: SetPositions, in_group: np.ndarray, weights: np.ndarray
 ) -> dict:
-    """The change in the project-minus-comparison gap from ``base`` to ``year`` for one group."""
-    means = _set_means(sets, pool_years, year, base).reindex(project_years.index)
-    py = project_years[year].to_numpy(dtype=float) if year in project_years else np.nan
-    pb = project_years[base].to_numpy(dtype=float)
-    gap_y = py - means["y"].to_numpy(dtype=float)
-    gap_b = pb - means["b"].to_numpy(dtype=float)
-    change = gap_y - gap_b
+    """The change in the project-minus-comparison gap from the base year for one group."""
+    change = years.gap - years.gap_base
     keep = in_group & ~np.isnan(change) & ~np.isnan(weights)
     w = weights[keep]
     n = int(keep.sum())
     extra = 0.0
-    if n >= 2 and year != base:
-        urns = project_years.index[keep]
-        members = pool_years.reindex(sets["pool_urn"].to_numpy())
-        has = (members[year].notna() & members[base].notna()).to_numpy() if year in members else []
-        used = sets[sets["urn"].isin(urns).to_numpy() & np.asarray(has, dtype=bool)]
-        k = match_weights(used, pd.Series(w, index=urns))
-        if (year, base) not in cache:  # one per pair of years, shared by every group
-            diff = (pool_years[year] - pool_years[base]).dropna()
-            cache[year, base] = pool_variance(pool_covariates.reindex(diff.index), diff, match_on)
-        sigma2 = cache[year, base]
-        extra = shared_control_variance(k["K"], k["K2"], sigma2.reindex(k.index).fillna(0.0))
-    estimate = mean_estimate(change[keep], w, extra_variance=extra)
+    if n >= 2:
+        k, k2 = position_weights(positions, np.where(keep, weights, 0.0), years.member)
+        extra = shared_control_variance(k, k2, years.sigma2)
+
+    def mean(values: np.ndarray) -> float:
+        return weighted_mean(values[keep], w) if n else float("nan")
+
     return {
         "n_schools": n,
-        "project": weighted_mean(py[keep], w) if n else np.nan,
-        "comparison": weighted_mean(means["y"].to_numpy(dtype=float)[keep], w) if n else np.nan,
-        "gap_base": weighted_mean(gap_b[keep], w) if n else np.nan,
-        "gap": weighted_mean(gap_y[keep], w) if n else np.nan,
-        "estimate": estimate,
+        "project": mean(years.project),
+        "comparison": mean(years.comparison),
+        "gap_base": mean(years.gap_base),
+        "gap": mean(years.gap),
+        "estimate": mean_estimate(change[keep], w, extra_variance=extra),
     }
 
 
@@ -131,25 +132,20 @@ def event_study(
     """
     index = project_years.index
     w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
+    positions = set_positions(sets, index, pool_years.index)
+    by_year = {
+        year: _Years(
+            project_years, pool_years, pool_covariates, positions, match_on, year, baseline_year
+        )
+        for year in sorted(project_years.columns)
+    }
     rows = []
-    cache: dict = {}
     for population, membership in memberships.items():
         members = membership.reindex(index).fillna(False).astype(bool)
         for group in members.columns:
             in_group = members[group].to_numpy()
-            for year in sorted(project_years.columns):
-                found = _gap_estimate(
-                    project_years,
-                    pool_years,
-                    pool_covariates,
-                    sets,
-                    match_on,
-                    in_group,
-                    w_all,
-                    year,
-                    baseline_year,
-                    cache,
-                )
+            for year, years in by_year.items():
+                found = _gap_estimate(years, positions, in_group, w_all)
                 est = found["estimate"]
                 rows.append(
                     {
@@ -191,23 +187,13 @@ def trend_rows(
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     index = project_years.index
     w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
-    cache: dict = {}
+    positions = set_positions(sets, index, pool_years.index)
     for measure, year in (("pre_gap", baseline_year), ("did", outcome_year)):
+        years = _Years(project_years, pool_years, pool_covariates, positions, match_on, year, pre)
         for population, membership in memberships.items():
             members = membership.reindex(index).fillna(False).astype(bool)
             for group in members.columns:
-                found = _gap_estimate(
-                    project_years,
-                    pool_years,
-                    pool_covariates,
-                    sets,
-                    match_on,
-                    members[group].to_numpy(),
-                    w_all,
-                    year,
-                    pre,
-                    cache,
-                )
+                found = _gap_estimate(years, positions, members[group].to_numpy(), w_all)
                 est = found["estimate"]
                 rows.append(
                     {

@@ -8,6 +8,7 @@ first, because the same column mixes numbers, percentages and codes such as ``SU
 from __future__ import annotations
 
 import csv
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -199,7 +200,25 @@ def parse_figures(
 SCHOOL_RECTYPES = (RECTYPE_MAINSTREAM, RECTYPE_SPECIAL)
 
 
+_parsed: dict[tuple, object] = {}
+
+
+def _once_per_table(table: PerformanceTable, compute, *args):
+    """``compute(table, *args)``, computed once per table (a batch or a simulation evaluates
+    many rosters against one table) and forgotten with the table. Results are read-only."""
+    key = (id(table), compute.__name__, *args)
+    if key not in _parsed:
+        _parsed[key] = compute(table, *args)
+        weakref.finalize(table, _parsed.pop, key, None)
+    return _parsed[key]
+
+
 def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+    """:func:`parse_school_figures`, parsed once per table and subject."""
+    return _once_per_table(table, parse_school_figures, subject_name)
+
+
+def parse_school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
     """One subject's figures for every school row (RECTYPE 1 and 2), indexed by URN.
 
     Columns: ``name``, ``lea``, ``rectype``, ``line``, ``school_type`` (``NFTYPE``); floats
@@ -253,6 +272,11 @@ def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
 
 
 def progress_history(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+    """:func:`parse_progress_history`, parsed once per table and subject."""
+    return _once_per_table(table, parse_progress_history, subject_name)
+
+
+def parse_progress_history(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
     """Every earlier year's progress a table carries (``MATPROG_16``... in a 2017-18 file), in
     long form: one row per school x year with ``urn`` (this file's), ``year``, ``progress``,
     ``progress_lower``, ``progress_upper``; years the file does not hold give no rows."""
@@ -286,6 +310,13 @@ def area_figures(
     table: PerformanceTable, subject_name: str, rectypes: Iterable[str], la_code: str | None = None
 ) -> dict[str, float | str]:
     """Progress and attainment of a summary row (LA or national); NaN where not published."""
+    found = _once_per_table(table, _area_figures, subject_name, tuple(rectypes), la_code)
+    return dict(found)
+
+
+def _area_figures(
+    table: PerformanceTable, subject_name: str, rectypes: tuple[str, ...], la_code: str | None
+) -> dict[str, float | str]:
     cols = subject(subject_name)
     rows = table.rows(rectypes)
     if la_code is not None:

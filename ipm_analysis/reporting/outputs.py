@@ -5,11 +5,19 @@ of row (group means, counts, a fitted line, detectable effects) in one layout, w
 tables and charts read. On disk each kind gets its own file, so that every column means one
 thing in every row (README.md, "Output files: data dictionary"):
 
-- ``summary.csv``: group figures in the baseline and the outcome year and their change;
-- ``effects.csv``: net change and excess change (means of per-school differences);
+- ``summary.csv``: group figures in the baseline and the outcome year and their change, for
+  each ``population`` (``itt``: every recruited school, the primary analysis; ``completed``;
+  empty for published references and the LA's schools);
+- ``effects.csv``: every progress estimate (change, net change, excess change, difference in
+  differences, the pre-baseline gap change, TLA minus no TLA, the uncapped sensitivity rows)
+  with its effect size and EEF months;
 - ``detectable_effects.csv``: the minimum detectable net change;
 - ``counts.csv``: numbers of schools below the threshold or significantly below average;
 - ``model_fits.csv``: the regression-to-the-mean line over the comparison pool;
+- ``balance.csv``: each matched variable before and after matching (standardised mean
+  differences);
+- ``trends.csv``: the event study, project and matched comparison by year;
+- ``placebo.csv``: each group's net change among pseudo-projects' net changes;
 - ``schools.csv``: one row per roster school.
 
 Every figure is written at full precision, unchanged; a suppressed figure is blank and its
@@ -24,10 +32,16 @@ from pathlib import Path
 import pandas as pd
 
 from ipm_analysis.core.years import year_label
+from ipm_analysis.impact.design import EFFECTS_COLUMNS as EFFECT_FIGURE_COLUMNS
+from ipm_analysis.impact.design import PROGRESS_ESTIMATES, TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, row_suppressed
 from ipm_analysis.impact.evaluation import Evaluation
+from ipm_analysis.impact.groups import ITT
+from ipm_analysis.impact.placebo import PLACEBO_COLUMNS as PLACEBO_FIGURE_COLUMNS
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS as FIGURE_ROW_COLUMNS
+from ipm_analysis.impact.trends import EVENT_STUDY_COLUMNS
 from ipm_analysis.reporting.csv_output import spreadsheet_safe
+from ipm_analysis.reporting.evaluation_design import report_info_design
 
 #: schools.csv: one row per roster school, named by role so files compare across years.
 SCHOOLS_CSV_COLUMNS = [
@@ -54,19 +68,39 @@ SCHOOLS_CSV_COLUMNS = [
     "excluded_reason",
 ]
 
-#: summary.csv: rows whose baseline and outcome are a group's figure in each year.
-MEAN_MEASURES = ("progress", "attainment", "comparison")
+#: summary.csv: rows whose baseline and outcome are a group's figure in each year
+#: (``change_uncapped``: the outcome's scores before the 2018 capping).
+MEAN_MEASURES = ("progress", "attainment", "comparison", "change_uncapped")
 SUMMARY_COLUMNS = [*FIGURE_ROW_COLUMNS, "suppressed"]
-#: effects.csv: means of per-school differences, with no baseline or outcome of their own.
-EFFECT_MEASURES = ("net_change", "excess_change")
-EFFECTS_COLUMNS = ["measure", "group", "n_schools", "effect", "ci_low", "ci_high", "suppressed"]
+#: effects.csv: every progress estimate as ``Evaluation.effects`` holds it (the estimate, its
+#: interval, effect size and EEF months). Summary rows of these measures that are not group
+#: means in both years (net change, excess change, the gap rows, the TLA difference) are
+#: written here only.
+EFFECT_MEASURES = tuple(m for m in PROGRESS_ESTIMATES if m not in MEAN_MEASURES)
+EFFECTS_COLUMNS = [*EFFECT_FIGURE_COLUMNS, "suppressed"]
+#: balance.csv: ``Evaluation.balance`` (no school count: it describes the matching).
+BALANCE_COLUMNS = [
+    "variable",
+    "description",
+    "project_mean",
+    "pool_mean",
+    "matched_mean",
+    "smd_before",
+    "smd_after",
+    "flag",
+]
+#: trends.csv: ``Evaluation.event_study``.
+TRENDS_COLUMNS = [*EVENT_STUDY_COLUMNS, "suppressed"]
+#: placebo.csv: ``Evaluation.placebo``.
+PLACEBO_COLUMNS = [*PLACEBO_FIGURE_COLUMNS, "suppressed"]
 #: detectable_effects.csv: the ``mde`` rows, for the net change.
-DETECTABLE_COLUMNS = ["measure", "group", "n_schools", "mde", "suppressed"]
+DETECTABLE_COLUMNS = ["measure", "group", "population", "n_schools", "mde", "suppressed"]
 #: counts.csv: numbers of schools in each year.
 COUNT_MEASURES = ("below_threshold", "sig_below")
 COUNTS_COLUMNS = [
     "measure",
     "group",
+    "population",
     "n_schools",
     "baseline_count",
     "outcome_count",
@@ -90,17 +124,28 @@ TABLE_FILES = (
     "detectable_effects.csv",
     "counts.csv",
     "model_fits.csv",
+    "balance.csv",
+    "trends.csv",
+    "placebo.csv",
     "schools.csv",
 )
+
+
+def _with_suppressed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` in ``columns`` order, with a boolean ``suppressed`` (False when absent): an
+    empty frame (no comparison) still has its header."""
+    out = frame.copy()
+    if "suppressed" not in out:
+        out["suppressed"] = False
+    out = out.reindex(columns=columns)
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    return out.reset_index(drop=True)
 
 
 def output_tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
     """Each CSV a report writes, by file name, as it is written (before spreadsheet-safe
     quoting). ``ev.summary`` is split by kind of row; no figure is recomputed or rounded."""
-    summary = ev.summary.copy()
-    if "suppressed" not in summary:  # suppress: false
-        summary["suppressed"] = False
-    summary["suppressed"] = summary["suppressed"].astype(bool)
+    summary = _with_suppressed(ev.summary, [*FIGURE_ROW_COLUMNS, "suppressed"])
     measure = summary["measure"]
     known = (*MEAN_MEASURES, *EFFECT_MEASURES, *COUNT_MEASURES, "mde", "rtm_fit")
     unknown = sorted(set(measure) - set(known))
@@ -110,7 +155,11 @@ def output_tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
     def rows(*measures: str) -> pd.DataFrame:
         return summary[measure.isin(measures)].reset_index(drop=True)
 
-    effects = rows(*EFFECT_MEASURES).rename(columns={"change": "effect"})
+    means = rows(*MEAN_MEASURES)
+    means = means[means["group"].ne(TLA_DIFFERENCE)]  # a difference: in effects.csv
+    effects = _with_suppressed(ev.effects, EFFECTS_COLUMNS)
+    effects["n_schools"] = effects["n_schools"].astype("Int64")
+    effects["months"] = pd.to_numeric(effects["months"]).round().astype("Int64")
     detectable = rows("mde").rename(columns={"change": "mde"}).assign(measure="net_change")
     counts = rows(*COUNT_MEASURES).rename(
         columns={"baseline": "baseline_count", "outcome": "outcome_count", "change": "change_count"}
@@ -119,13 +168,24 @@ def output_tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
         counts[column] = counts[column].round().astype("Int64")
     fits = rows("rtm_fit").rename(columns={"baseline": "intercept", "change": "slope"})
     fits = fits.assign(model="regression_to_mean", measure="progress")
+    trends = _with_suppressed(ev.event_study, TRENDS_COLUMNS)
+    placebo = _with_suppressed(ev.placebo, PLACEBO_COLUMNS)
+    for frame, columns in (
+        (trends, ("n_schools", "year", "relative_year")),
+        (placebo, ("n_schools", "n_draws")),
+    ):
+        for column in columns:
+            frame[column] = frame[column].astype("Int64")
     schools = ev.schools[[c for c in SCHOOLS_CSV_COLUMNS if c in ev.schools]]
     return {
-        "summary.csv": rows(*MEAN_MEASURES)[SUMMARY_COLUMNS],
-        "effects.csv": effects[EFFECTS_COLUMNS],
+        "summary.csv": means[SUMMARY_COLUMNS].reset_index(drop=True),
+        "effects.csv": effects,
         "detectable_effects.csv": detectable[DETECTABLE_COLUMNS],
         "counts.csv": counts[COUNTS_COLUMNS],
         "model_fits.csv": fits[MODEL_FITS_COLUMNS],
+        "balance.csv": ev.balance.reindex(columns=BALANCE_COLUMNS).reset_index(drop=True),
+        "trends.csv": trends,
+        "placebo.csv": placebo,
         "schools.csv": schools,
     }
 
@@ -147,13 +207,18 @@ def write_tables(ev: Evaluation, folder: str | Path) -> list[Path]:
     return [*written, info]
 
 
-def report_info(ev: Evaluation) -> dict[str, str]:
-    """What the batch index shows about a report. The index reads the headline change from
-    summary.csv itself; only a suppressed headline is said here."""
+def report_info(ev: Evaluation) -> dict:
+    """What the batch index shows about a report, and the evaluation design in brief: the
+    primary question and its sentence, attrition, what the comparison matched on, the caliper,
+    the standard deviation behind the effect sizes and its source, and whether the years cross
+    the 2018 capping change. The index reads the headline change from summary.csv itself (its
+    first ``progress``/``all`` row: all recruited schools); only a suppressed headline is said
+    here."""
     p = ev.params
-    rows = ev.summary.set_index(["measure", "group"])
+    rows = ev.summary[ev.summary["measure"].eq("progress") & ev.summary["group"].eq("all")]
+    itt = rows[rows["population"].eq(ITT)] if "population" in rows else rows
     headline = ""
-    if ("progress", "all") in rows.index and row_suppressed(rows.loc[("progress", "all")]):
+    if len(itt) and row_suppressed(itt.iloc[0]):
         headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
     return {
         "report_id": p.report_id,
@@ -164,4 +229,5 @@ def report_info(ev: Evaluation) -> dict[str, str]:
         "headline": headline,
         "synthetic": "yes" if p.synthetic else "no",
         "warnings": list(ev.warnings),
+        **report_info_design(ev),
     }

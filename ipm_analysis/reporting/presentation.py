@@ -11,22 +11,62 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from ipm_analysis.core.rounding import fmt
 from ipm_analysis.core.years import year_label  # also imported from here by charts
+from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, footnote, row_suppressed
 from ipm_analysis.impact.groups import (
     ALL,
     BASELINE_NEGATIVE,
+    COMPLETED_ONLY,
+    ITT,
     PROJECT_GROUP_PREFIXES,
     describe_group,
 )
+from ipm_analysis.impact.summary import has_both, paired
 from ipm_analysis.inputs.roster import cohort_labels
 from ipm_analysis.reporting.html import render
 
 MEASURE_WORDS = {"progress": "progress", "attainment": "expected standard (EXS+) %"}
 SUPPRESSED = SYMBOL
+#: How each population is named for readers.
+POPULATION_WORDS = {
+    ITT: "all recruited schools (intention to treat)",
+    COMPLETED_ONLY: "completed schools only",
+}
+
+
+def population_rows(summary: pd.DataFrame, population: str = ITT) -> pd.DataFrame:
+    """The summary rows of one population (``itt`` or ``completed``) and the published and
+    fitted rows that belong to none (LA, national, comparators, the LA's schools, the
+    regression line): one row per measure and group, so nothing is counted twice."""
+    if "population" not in summary:
+        return summary
+    chosen = summary["population"]
+    return summary[chosen.isna() | chosen.eq(population)]
+
+
+def populations_differ(summary: pd.DataFrame, measure: str = "progress") -> bool:
+    """Whether the intention-to-treat and completed figures of ``measure`` differ in any
+    project group (a withdrawn school with figures), so both are worth showing."""
+    if "population" not in summary:
+        return False
+    rows = summary[summary["measure"].eq(measure) & summary["population"].notna()]
+    wide = rows.pivot_table(
+        index="group", columns="population", values="n_schools", aggfunc="first"
+    )
+    if ITT not in wide or COMPLETED_ONLY not in wide:
+        return False
+    return bool((wide[ITT].astype(float) != wide[COMPLETED_ONLY].astype(float)).any())
+
+
+def is_project_group(group: str) -> bool:
+    """A group of the project's own schools (not a reference line, not the TLA difference)."""
+    return group.startswith(PROJECT_GROUP_PREFIXES) and group != TLA_DIFFERENCE
 
 
 def star(year: int, provisional_years: Sequence[int]) -> str:
@@ -64,9 +104,18 @@ def measure_table(
     provisional_years: Sequence[int] = (),
     la_name: str = "the local authority",
     places: int = 2,
+    population: str = ITT,
+    references: bool = True,
 ) -> pd.DataFrame:
-    """The seed report's table for ``measure``: one row per group, figures as text."""
-    rows = summary[summary["measure"] == measure].set_index("group")
+    """The seed report's table for ``measure``: one row per group, figures as text.
+
+    The project's groups are ``population``'s (intention to treat by default); the published
+    references (LA, national, comparators) are shown only with ``references``."""
+    rows = population_rows(summary, population)
+    rows = rows[(rows["measure"] == measure) & (rows["group"] != TLA_DIFFERENCE)]
+    if not references:
+        rows = rows[rows["group"].map(is_project_group)]
+    rows = rows.set_index("group")
     b, o = years
     heading = MEASURE_WORDS[measure]
     columns = [
@@ -158,9 +207,10 @@ def headline(
     provisional_years: Sequence[int] = (),
     la_name: str = "the LA",
     min_n: int = 3,
+    population: str = ITT,
 ) -> str:
-    """One sentence a headteacher can quote: all schools' change, and the LA's alongside."""
-    rows = summary.set_index(["measure", "group"])
+    """One sentence on all schools' plain change (``population``'s), and the LA's alongside."""
+    rows = population_rows(summary, population).set_index(["measure", "group"])
     b, o = years
     if ("progress", ALL) not in rows.index or rows.loc[("progress", ALL), "n_schools"] == 0:
         return "No project school has a progress score in both years, so no change can be shown."
@@ -170,9 +220,10 @@ def headline(
             f"Fewer than {min_n} project schools have a {subject} progress score in both years, "
             f"so their average is not shown ({SYMBOL}): it could identify a school."
         )
+    who = "recruited" if population == ITT else "completed"
     text = (
-        f"Across the {int(r['n_schools'])} project schools with a {subject} progress score in "
-        f"both years, the average score moved from {fmt(r['baseline'])}"
+        f"Across the {int(r['n_schools'])} {who} project schools with a {subject} progress "
+        f"score in both years, the average score moved from {fmt(r['baseline'])}"
         f"{star(b, provisional_years)} in {year_label(b)} to "
         f"{fmt(r['outcome'])}{star(o, provisional_years)} in {year_label(o)}, a change of "
         f"{fmt(r['change'], signed=True)}."
@@ -221,8 +272,10 @@ def linked_table(schools: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
 # --- page blocks for the report notebook -------------------------------------------------
 
 
-def page_header(ev) -> str:
-    """Title, banners (synthetic data, provisional years) and the headline sentence."""
+def page_header(ev, primary: str = "") -> str:
+    """Title, banners (synthetic data, provisional years), the primary result (``primary``:
+    HTML from :func:`ipm_analysis.reporting.evaluation_design.primary_block`) and the plain
+    change of all recruited schools."""
     p = ev.params
     b, o = p.years
     sentence = headline(
@@ -244,35 +297,45 @@ def page_header(ev) -> str:
         synthetic=p.synthetic,
         warnings=list(ev.warnings),
         provisional=[year_label(y) for y in p.years if y in p.provisional_years],
+        primary=Markup(primary),  # built by render(): every value in it escaped
         headline=sentence,
     )
 
 
 def measure_block(ev, measure: str) -> str:
-    """The seed-style table for ``measure`` as accessible HTML."""
+    """The seed-style tables for ``measure`` as accessible HTML: all recruited schools
+    (intention to treat, with the references), then the completed schools only when the two
+    differ."""
     places = 2 if measure == "progress" else 1
-    table = measure_table(
-        ev.summary,
-        measure,
-        years=ev.params.years,
-        provisional_years=ev.params.provisional_years,
-        la_name=ev.la_name,
-        places=places,
-    )
+    common = {
+        "years": ev.params.years,
+        "provisional_years": ev.params.provisional_years,
+        "la_name": ev.la_name,
+        "places": places,
+    }
+    itt = measure_table(ev.summary, measure, population=ITT, **common)
+    completed = None
+    if populations_differ(ev.summary, measure):
+        completed = measure_table(
+            ev.summary, measure, population=COMPLETED_ONLY, references=False, **common
+        )
+    shown = [t for t in (itt, completed) if t is not None]
     return render(
         "measure_block.html.j2",
-        t=table_context(table),
+        t=table_context(itt),
+        completed=None if completed is None else table_context(completed),
         subject=ev.params.subject,
         measure_words=MEASURE_WORDS[measure],
         weighting=ev.params.weighting,
         provisional=bool(ev.params.provisional_years),
-        footnote=footnote(ev.params.min_n) if (table == SYMBOL).any().any() else "",
+        footnote=footnote(ev.params.min_n) if any((t == SYMBOL).any().any() for t in shown) else "",
     )
 
 
 def threshold_sentence(ev) -> str:
-    """How many project schools scored below the threshold in each year ('' if no row)."""
-    rows = ev.summary.set_index(["measure", "group"])
+    """How many completed project schools scored below the threshold in each year ('' if no
+    row: the count is kept for the completed schools, as the seed reports gave it)."""
+    rows = population_rows(ev.summary, COMPLETED_ONLY).set_index(["measure", "group"])
     if ("below_threshold", ALL) not in rows.index:
         return ""
     r = rows.loc[("below_threshold", ALL)]
@@ -351,9 +414,10 @@ def schools_block(ev) -> str:
 
 
 def project_groups(summary: pd.DataFrame, measure: str = "net_change") -> list[str]:
-    """The project's groups that have a ``measure`` row, in reading order."""
-    groups = summary.loc[summary["measure"] == measure, "group"].tolist()
-    return [g for g in group_order(groups) if g.startswith(PROJECT_GROUP_PREFIXES)]
+    """The project's groups that have a ``measure`` row, in reading order (once each, whatever
+    the populations; the TLA difference is not a group)."""
+    groups = list(dict.fromkeys(summary.loc[summary["measure"] == measure, "group"]))
+    return [g for g in group_order(groups) if is_project_group(g)]
 
 
 def _figure(row: pd.Series) -> dict:
@@ -397,9 +461,36 @@ def _verdict(change: pd.Series, net: pd.Series) -> str | None:
     return "worse"
 
 
-def net_change_values(summary: pd.DataFrame, group: str) -> dict | None:
-    """The values of ``group``'s honest-impact paragraph; None when there is nothing to say."""
-    rows = summary.set_index(["measure", "group"])
+def matched_on_words(match_on: Sequence[str]) -> str:
+    """What the comparison matched on, in words ("baseline score, ... and cohort size")."""
+    words = [MATCH_WORDS.get(name, name) for name in match_on] or ["baseline score"]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+#: Short names of the matching variables for sentences (``impact.matching.MATCH_VARIABLES``
+#: holds the long ones, shown in the balance table).
+MATCH_WORDS = {
+    "baseline": "baseline score",
+    "prior_progress": "the previous year's score",
+    "cohort_size": "cohort size",
+    "disadvantaged": "share of disadvantaged pupils",
+    "ks1_average": "KS1 average point score",
+    "school_type": "school type",
+}
+
+
+def net_change_values(
+    summary: pd.DataFrame,
+    group: str,
+    *,
+    population: str = ITT,
+    matched_on: str = "baseline score",
+    role: str | None = None,
+) -> dict | None:
+    """The values of ``group``'s honest-impact paragraph (``population``'s figures, with the
+    completed schools' net change beside intention to treat when they differ); None when
+    there is nothing to say. ``role``: "primary", "exploratory" or None (no label)."""
+    rows = population_rows(summary, population).set_index(["measure", "group"])
     need = [("progress", group), ("comparison", group), ("net_change", group)]
     if any(key not in rows.index for key in need):
         return None
@@ -408,9 +499,18 @@ def net_change_values(summary: pd.DataFrame, group: str) -> dict | None:
     if n == 0 or pd.isna(net["change"]):
         return None
     mde = rows.loc[("mde", group), "change"] if ("mde", group) in rows.index else None
+    completed = None
+    if population == ITT and populations_differ(summary):
+        other = population_rows(summary, COMPLETED_ONLY).set_index(["measure", "group"])
+        if ("net_change", group) in other.index:
+            row = other.loc[("net_change", group)]
+            if pd.notna(row["change"]) and int(row["n_schools"]) > 0:
+                completed = {"n": int(row["n_schools"]), "net": _figure(row)}
     return {
         "name": describe_group(group, n),
         "n": n,
+        "role": role,
+        "matched_on": matched_on,
         "change": _figure(change),
         "comparison": fmt(comparison["change"], signed=True),
         "net": _figure(net),
@@ -420,27 +520,65 @@ def net_change_values(summary: pd.DataFrame, group: str) -> dict | None:
         if ("excess_change", group) in rows.index
         else None,
         "mde": fmt(mde) if mde is not None and pd.notna(mde) else None,
+        "completed": completed,
     }
 
 
-def net_change_paragraph(summary: pd.DataFrame, group: str) -> str:
+def net_change_paragraph(
+    summary: pd.DataFrame,
+    group: str,
+    *,
+    population: str = ITT,
+    matched_on: str = "baseline score",
+    role: str | None = None,
+) -> str:
     """What the change was, how much similar schools changed, what is left, and how sure.
 
     Claims no more than the numbers allow: an interval that includes zero is called
     "could be chance"; one that excludes zero is "more than chance alone readily explains",
     never proof that the project caused it. '' when the group has no comparison.
     """
-    values = net_change_values(summary, group)
+    values = net_change_values(
+        summary, group, population=population, matched_on=matched_on, role=role
+    )
     return "" if values is None else render("net_change.html.j2", p=values)
 
 
+def tla_difference_values(summary: pd.DataFrame, population: str = ITT) -> dict | None:
+    """TLA minus no TLA, judged by the difference's own interval (``tla:difference`` rows):
+    a difference in significance is not a significant difference. None without the rows."""
+    rows = population_rows(summary, population).set_index(["measure", "group"])
+    found = {}
+    for measure in ("net_change", "progress"):
+        key = (measure, TLA_DIFFERENCE)
+        if key in rows.index and pd.notna(rows.loc[key, "change"]):
+            row = rows.loc[key]
+            found[measure] = {**_figure(row), "excludes_zero": _excludes_zero(row)}
+    return found or None
+
+
 def honest_impact_block(ev) -> str:
-    """A paragraph per group, or why there is no comparison."""
-    groups = project_groups(ev.summary)
-    paragraphs = [net_change_values(ev.summary, g) for g in groups]
+    """A paragraph per group (all recruited schools; the primary group first and labelled,
+    the others exploratory), the TLA difference, or why there is no comparison."""
+    summary = population_rows(ev.summary, ITT)
+    groups = project_groups(summary)
+    primary = ev.params.primary
+    primary_group = primary["group"] if primary.get("estimate") == "net_change" else None
+    groups = sorted(groups, key=lambda g: g != primary_group)
+    words = matched_on_words(ev.match_on)
+    paragraphs = [
+        net_change_values(
+            ev.summary,
+            g,
+            matched_on=words,
+            role="primary" if g == primary_group else "exploratory",
+        )
+        for g in groups
+    ]
     return render(
         "honest_impact.html.j2",
         paragraphs=[p for p in paragraphs if p is not None],
+        tla=tla_difference_values(ev.summary) if ev.has_tla else None,
         no_pool=ev.rtm is None,
         all_suppressed=bool(groups),
         min_n=ev.params.min_n,
@@ -449,7 +587,7 @@ def honest_impact_block(ev) -> str:
 
 def weighting_note(ev) -> str:
     """Which weighting the report uses and the like-with-like LA figure."""
-    rows = ev.summary.set_index(["measure", "group"])
+    rows = population_rows(ev.summary, ITT).set_index(["measure", "group"])
     la_schools = None
     if ev.params.weighting != "pupils" and ("progress", "la_schools") in rows.index:
         r = rows.loc[("progress", "la_schools")]
@@ -467,11 +605,18 @@ def group_labels(summary: pd.DataFrame) -> dict[str, str]:
     return {g: describe_group(g) for g in summary["group"].unique()}
 
 
-def paired_project(ev) -> pd.DataFrame:
-    """The project schools counted in progress: baseline and change, for the scatter."""
-    from ipm_analysis.impact.summary import paired
+def counted(schools: pd.DataFrame, population: str = ITT) -> np.ndarray:
+    """Which roster schools count in progress for ``population``: a score in both years,
+    withdrawn schools included for intention to treat (``itt``), completed schools only
+    otherwise (for the charts that draw schools, so they match the means beside them)."""
+    if population == ITT:
+        return has_both(schools, "progress")
+    return paired(schools, "progress").to_numpy()
 
-    chosen = ev.schools[paired(ev.schools, "progress")]
+
+def paired_project(ev, population: str = ITT) -> pd.DataFrame:
+    """The project schools counted in progress: baseline and change, for the scatter."""
+    chosen = ev.schools[counted(ev.schools, population)]
     return pd.DataFrame(
         {
             "baseline": chosen["baseline_progress"].to_numpy(),

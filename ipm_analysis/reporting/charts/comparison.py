@@ -13,6 +13,7 @@ import pandas as pd
 
 from ipm_analysis.core.rounding import fmt
 from ipm_analysis.impact.comparison import RtmFit
+from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.reporting.charts.style import MARKERS, PALETTE, Chart, new_figure
 
 CHANGE_COLOUR, NET_COLOUR, PROJECT_COLOUR = PALETTE[0], PALETTE[1], PALETTE[2]
@@ -44,6 +45,16 @@ def _pick(summary: pd.DataFrame, measure: str, group: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def one_population(summary: pd.DataFrame, chart: str) -> None:
+    """Refuse a summary holding the project's rows for more than one population: every group
+    would be drawn (and described) twice. The caller picks one (the report: ``itt``)."""
+    if "population" in summary and summary["population"].dropna().nunique() > 1:
+        raise ValueError(
+            f"{chart} draws one population; pick one (e.g. "
+            "presentation.population_rows(summary, 'itt')) before drawing"
+        )
+
+
 def _draw(ax, y: float, row: pd.Series | None, colour: str, marker: str, label: str) -> None:
     if row is None or np.isnan(row["change"]):
         return
@@ -65,9 +76,15 @@ def forest_plot(
 
     ``summary`` is in the ``summary.csv`` layout: rows of ``change_measure`` (the plain
     change) and ``net_change`` per group. Groups follow the order of the ``net_change`` rows;
-    groups with no schools are left out.
+    groups with no schools are left out, and so is the TLA difference (a difference, not a
+    group). ``summary`` holds one population's rows (else ValueError).
     """
-    net_rows = summary[(summary["measure"] == "net_change") & (summary["n_schools"] > 0)]
+    one_population(summary, "forest_plot")
+    net_rows = summary[
+        (summary["measure"] == "net_change")
+        & (summary["n_schools"] > 0)
+        & (summary["group"] != TLA_DIFFERENCE)
+    ]
     groups = list(dict.fromkeys(net_rows["group"]))
     fig, ax = new_figure(7.5, max(2.4, 0.75 * len(groups) + 1.4))
     sentences, excludes_zero, judged = [], [], 0

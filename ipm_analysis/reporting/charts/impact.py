@@ -10,9 +10,10 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ipm_analysis.core.rounding import fmt
+from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL
-from ipm_analysis.impact.groups import ALL, PROJECT_GROUP_PREFIXES, describe_group
-from ipm_analysis.impact.summary import paired
+from ipm_analysis.impact.groups import ALL, ITT, PROJECT_GROUP_PREFIXES, describe_group
+from ipm_analysis.reporting.charts.comparison import one_population
 from ipm_analysis.reporting.charts.style import (
     BASELINE_COLOUR,
     MARKERS,
@@ -21,15 +22,17 @@ from ipm_analysis.reporting.charts.style import (
     Chart,
     new_figure,
 )
-from ipm_analysis.reporting.presentation import group_order, year_label
+from ipm_analysis.reporting.presentation import counted, group_order, year_label
 
 
 def _project_rows(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
     """The project's groups with schools, in table order; a boolean ``suppressed`` column
     (False when the summary has none) marks the groups shown as ``c``."""
+    one_population(summary, "the group charts")
     rows = summary[
         (summary["measure"] == measure)
         & summary["group"].str.startswith(PROJECT_GROUP_PREFIXES)
+        & (summary["group"] != TLA_DIFFERENCE)
         & (summary["n_schools"].fillna(0) > 0)
     ].copy()
     hidden = rows["suppressed"] if "suppressed" in rows else pd.Series(False, index=rows.index)
@@ -172,9 +175,12 @@ def _groups_alt(rows: pd.DataFrame, measure: str, years: tuple[int, int]) -> str
     )
 
 
-def school_moves(schools: pd.DataFrame, *, years: tuple[int, int], subject: str) -> Chart:
-    """Each school's progress in both years as a dumbbell, grouped by cohort."""
-    chosen = schools[paired(schools, "progress")].copy()
+def school_moves(
+    schools: pd.DataFrame, *, years: tuple[int, int], subject: str, population: str = ITT
+) -> Chart:
+    """Each school's progress in both years as a dumbbell, grouped by cohort: the schools
+    counted for ``population`` (intention to treat: withdrawn schools included)."""
+    chosen = schools[counted(schools, population)].copy()
     chosen = chosen.sort_values(["cohort", "baseline_progress"], ascending=[False, True])
     fig, ax = new_figure(7.5, 0.2 * max(len(chosen), 8) + 1.6)
     y = np.arange(len(chosen))
@@ -213,14 +219,16 @@ def change_distribution(
     years: tuple[int, int],
     hide_mean: bool = False,
     mean_change: float | None = None,
+    population: str = ITT,
 ) -> Chart:
     """How much schools' progress scores changed: a histogram with the mean and 0 marked.
 
     ``mean_change`` is the figure the report's table shows for all project schools (from the
     summary, so weighted by pupils under ``weighting: pupils``); without it, the simple mean
     of the schools drawn. ``hide_mean`` leaves the mean out when that figure is suppressed.
+    The schools drawn are those counted for ``population``, as the mean's.
     """
-    changes = schools.loc[paired(schools, "progress"), "progress_change"]
+    changes = schools.loc[counted(schools, population), "progress_change"]
     mean = changes.mean() if mean_change is None or pd.isna(mean_change) else mean_change
     fig, ax = new_figure(7.0, 3.6)
     if len(changes):
@@ -265,16 +273,19 @@ def all_charts(
     years: tuple[int, int],
     la_name: str,
     subject: str,
+    population: str = ITT,
 ) -> Sequence[Chart]:
-    """The impact report's charts, in reading order."""
+    """The impact report's charts, in reading order. ``summary`` holds ``population``'s rows
+    (and the references) only: the report draws all recruited schools (``itt``)."""
     return [
         group_before_after(summary, "progress", years=years, la_name=la_name, subject=subject),
-        school_moves(schools, years=years, subject=subject),
+        school_moves(schools, years=years, subject=subject, population=population),
         change_distribution(
             schools,
             years=years,
             hide_mean=_summary_suppressed(summary, "progress", ALL),
             mean_change=_summary_change(summary, "progress", ALL),
+            population=population,
         ),
         group_before_after(summary, "attainment", years=years, la_name=la_name, subject=subject),
     ]
