@@ -53,7 +53,7 @@ lab: $(VENV)/.runtime
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(VENV)/.test
-	$(BIN)/python benchmarks/bench_bootstrap.py
+	$(BIN)/python benchmarks/bench_evaluation.py
 	$(BIN)/python benchmarks/bench_focus.py
 	$(BIN)/python benchmarks/run_all.py
 

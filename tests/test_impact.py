@@ -211,3 +211,22 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
     assert s["progress_change_high"] == pytest.approx(2.0 + half)
     r = row(ev.summary, "sig_below", "all")
     assert (r["n_schools"], r["baseline"], r["outcome"]) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("weighting", ["schools", "pupils"])
+def test_net_change_is_change_minus_comparison_change_in_every_row(weighting):
+    """One estimand: the same schools and one weight per school in the change, the comparison
+    change and the net change (the example's schools all have a match set)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    params = load_params(Path(__file__).parents[1] / "params" / "ipm_2018_19.yaml")
+    summary = evaluate(replace(params, weighting=weighting, suppress=False)).summary
+    rows = summary.set_index(["measure", "group", "population"])
+    net = rows.loc["net_change"].drop(index="tla:difference", level="group")
+    assert len(net) == 10  # 5 groups x ITT and completed
+    for (group, population), figures in net.iterrows():
+        change = rows.loc[("progress", group, population)]
+        comparison = rows.loc[("comparison", group, population)]
+        assert change["n_schools"] == comparison["n_schools"] == figures["n_schools"]
+        assert figures["change"] == pytest.approx(change["change"] - comparison["change"])

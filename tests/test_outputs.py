@@ -1,10 +1,13 @@
 """The CSVs an impact report writes: one kind of row per file, every column meaning one thing,
-and every figure as it was before the outputs were split (tests/data holds the example
-reports' summary.csv rows from before the change)."""
+and the completed schools' figures as they were before the outputs were split (tests/data
+holds the example reports' summary.csv rows from before the change, when the comparison
+matched on the baseline score alone and the intervals were bootstrap percentiles; intervals
+and detectable effects changed by design and are not compared)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -16,13 +19,16 @@ from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 from ipm_analysis.pipeline.index import headline_change
 from ipm_analysis.reporting.outputs import (
+    BALANCE_COLUMNS,
     COUNTS_COLUMNS,
     DETECTABLE_COLUMNS,
     EFFECTS_COLUMNS,
-    MEAN_MEASURES,
     MODEL_FITS_COLUMNS,
+    PLACEBO_COLUMNS,
     SUMMARY_COLUMNS,
     TABLE_FILES,
+    TRENDS_COLUMNS,
+    output_tables,
     write_tables,
 )
 
@@ -32,6 +38,8 @@ BEFORE = REPO / "tests" / "data" / "example_summary_before_layering.csv"
 EXAMPLES = {"ipm-2017-18": "ipm_2017_18.yaml", "ipm-2018-19": "ipm_2018_19.yaml"}
 #: Published reference figures: no school count.
 REFERENCE_GROUPS = ("la", "national")
+#: The figures compared with the pinned file (the intervals changed by design).
+FIGURES = ("n_schools", "baseline", "outcome", "change")
 
 
 def is_reference(group: str) -> bool:
@@ -67,9 +75,15 @@ def before(report_id: str) -> list[dict[str, str]]:
     return [row for row in read_rows(BEFORE) if row["report_id"] == report_id]
 
 
+def completed_or_reference(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict]:
+    """Rows of the completed schools and of no population (references, the LA's schools, the
+    regression line), by (measure, group): the rows the pinned file held."""
+    return {(r["measure"], r["group"]): r for r in rows if r["population"] in ("completed", "")}
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> dict[str, tuple[object, Path]]:
-    """Both example evaluations (n_resamples as in their params) and their written tables."""
+    """Both example evaluations (as in their params) and their written tables."""
     out = {}
     for report_id, name in EXAMPLES.items():
         ev = evaluate(load_params(REPO / "params" / name))
@@ -79,43 +93,76 @@ def written(tmp_path_factory) -> dict[str, tuple[object, Path]]:
     return out
 
 
+@pytest.fixture(scope="module")
+def baseline_matched(tmp_path_factory) -> dict[str, Path]:
+    """Both examples matched on the baseline score alone (as before ``match_on``), written."""
+    out = {}
+    for report_id, name in EXAMPLES.items():
+        params = replace(load_params(REPO / "params" / name), match_on=["baseline"])
+        folder = tmp_path_factory.mktemp(f"{report_id}-baseline")
+        write_tables(evaluate(params), folder)
+        out[report_id] = folder
+    return out
+
+
 @pytest.mark.parametrize("report_id", EXAMPLES)
-def test_summary_keeps_the_mean_rows_unchanged(written, report_id):
+def test_completed_and_reference_rows_keep_their_figures(written, report_id):
+    """Progress and attainment of the completed schools, and every reference line, are the
+    pinned file's (the same schools, the same means)."""
     _, folder = written[report_id]
-    old = [row for row in before(report_id) if row["measure"] in MEAN_MEASURES]
-    new = read_rows(folder / "summary.csv")
     assert header(folder / "summary.csv") == SUMMARY_COLUMNS
-    assert [(r["measure"], r["group"]) for r in new] == [(r["measure"], r["group"]) for r in old]
-    for o, n in zip(old, new, strict=True):
-        for column in SUMMARY_COLUMNS[:-1]:
+    rows = read_rows(folder / "summary.csv")
+    new = completed_or_reference(rows)
+    old = [r for r in before(report_id) if r["measure"] in ("progress", "attainment")]
+    assert len(old) >= 16
+    for o in old:
+        n = new[(o["measure"], o["group"])]
+        for column in FIGURES:
             assert same(o[column], n[column]), (o["measure"], o["group"], column, o, n)
-        assert n["suppressed"] == "false"  # the examples hide nothing
+    assert {r["suppressed"] for r in rows} == {"false"}  # the examples hide nothing
+    # every project row is there for both populations, intention to treat first
+    project = [r for r in rows if r["population"]]
+    assert [r["population"] for r in project[:2]] == ["itt", "itt"]
+    assert {r["population"] for r in project} == {"itt", "completed"}
 
 
 @pytest.mark.parametrize("report_id", EXAMPLES)
-def test_moved_rows_keep_their_values_in_their_new_files(written, report_id):
+def test_comparison_rows_equal_the_pinned_file_when_matched_on_the_baseline(
+    baseline_matched, report_id
+):
+    folder = baseline_matched[report_id]
+    old = {(r["measure"], r["group"]): r for r in before(report_id)}
+    comparison = completed_or_reference(read_rows(folder / "summary.csv"))
+    effects = completed_or_reference(read_rows(folder / "effects.csv"))
+    compared = 0
+    for (measure, group), o in old.items():
+        if measure == "comparison":
+            n = comparison[(measure, group)]
+            assert all(same(o[c], n[c]) for c in FIGURES), (o, n)
+        elif measure in ("net_change", "excess_change"):
+            n = effects[(measure, group)]
+            assert same(o["n_schools"], n["n_schools"]) and same(o["change"], n["effect"])
+        else:
+            continue
+        compared += 1
+    assert compared == {"ipm-2017-18": 18, "ipm-2018-19": 15}[report_id]  # 3 x groups
+
+
+@pytest.mark.parametrize("report_id", EXAMPLES)
+def test_counts_and_model_fit_keep_their_values(written, report_id):
     _, folder = written[report_id]
     old = {(r["measure"], r["group"]): r for r in before(report_id)}
-    moved = 0
-    for row in read_rows(folder / "effects.csv"):
-        o = old[(row["measure"], row["group"])]
-        pairs = [("n_schools", "n_schools"), ("change", "effect")]
-        pairs += [("ci_low", "ci_low"), ("ci_high", "ci_high")]
-        assert all(same(o[a], row[b]) for a, b in pairs), (o, row)
-        assert o["baseline"] == o["outcome"] == ""  # no baseline or outcome of their own
-        moved += 1
-    for row in read_rows(folder / "detectable_effects.csv"):
-        o = old[("mde", row["group"])]
-        assert row["measure"] == "net_change"
-        assert same(o["change"], row["mde"]) and same(o["n_schools"], row["n_schools"])
-        moved += 1
-    for row in read_rows(folder / "counts.csv"):
+    counts = read_rows(folder / "counts.csv")
+    assert [(r["measure"], r["population"]) for r in counts] == [
+        ("below_threshold", "completed"),
+        ("sig_below", "completed"),
+    ]
+    for row in counts:
         o = old[(row["measure"], row["group"])]
         pairs = [("n_schools", "n_schools"), ("baseline", "baseline_count")]
         pairs += [("outcome", "outcome_count"), ("change", "change_count")]
         assert all(same(o[a], row[b]) for a, b in pairs), (o, row)
         assert row["baseline_count"].isdigit() and row["outcome_count"].isdigit()
-        moved += 1
     (fit,) = read_rows(folder / "model_fits.csv")
     o = old[("rtm_fit", "pool")]
     assert (fit["model"], fit["measure"], fit["group"]) == (
@@ -125,22 +172,54 @@ def test_moved_rows_keep_their_values_in_their_new_files(written, report_id):
     )
     assert same(o["baseline"], fit["intercept"]) and same(o["change"], fit["slope"])
     assert same(o["n_schools"], fit["n_schools"]) and fit["suppressed"] == "false"
-    moved += 1
-    kept = len(read_rows(folder / "summary.csv"))
-    assert kept + moved == len(old)  # every old row is in exactly one file
 
 
 @pytest.mark.parametrize("report_id", EXAMPLES)
-def test_in_memory_summary_is_unchanged(written, report_id):
-    """ev.summary (what the report's tables and charts read) still holds every row as before."""
-    ev, _ = written[report_id]
-    old = before(report_id)
-    assert len(ev.summary) == len(old)
-    for o, (_, n) in zip(old, ev.summary.iterrows(), strict=True):
-        for column in ("measure", "group", "n_schools", "baseline", "change", "ci_low"):
-            value = n[column]
-            text = "" if pd.isna(value) else str(value)
-            assert same(o[column], text), (o, column, text)
+def test_every_summary_row_is_written_in_exactly_one_place(written, report_id):
+    """A summary row is a group mean (summary.csv), an estimate (effects.csv: net change,
+    excess change, the gap rows, the TLA difference), a detectable effect, a count or the
+    fitted line; plain changes in progress (capped or not) are also estimates, so effects.csv
+    repeats them with their effect sizes."""
+    ev, folder = written[report_id]
+    tables = output_tables(ev)
+    homes = {
+        "summary.csv": ("measure", "group", "population"),
+        "effects.csv": ("measure", "group", "population"),
+        "counts.csv": ("measure", "group", "population"),
+        "model_fits.csv": ("group",),
+    }
+
+    def key_of(measure, group, population) -> tuple[str, str, str]:
+        return (measure, group, "" if pd.isna(population) else str(population))
+
+    keys = {
+        name: {
+            key_of(*(r.get(c, "") for c in ("measure", "group", "population")))
+            for _, r in tables[name].iterrows()
+        }
+        for name in homes
+    }
+    found = 0
+    for row in ev.summary.itertuples():
+        key = key_of(row.measure, row.group, row.population)
+        if row.measure == "mde":
+            hit = tables["detectable_effects.csv"]
+            assert ((hit["group"] == row.group) & (hit["population"] == row.population)).sum() == 1
+        elif row.measure == "rtm_fit":
+            assert key_of("progress", row.group, "") in keys["model_fits.csv"]
+        elif (
+            row.measure in ("progress", "change_uncapped")
+            and row.group != "tla:difference"
+            and key[2]
+        ):
+            assert key in keys["summary.csv"] and key in keys["effects.csv"]
+        else:
+            places = [n for n in ("summary.csv", "effects.csv", "counts.csv") if key in keys[n]]
+            assert len(places) == 1, (key, places)
+        found += 1
+    assert found == len(ev.summary)
+    # the TLA difference is an estimate, never a group mean
+    assert not tables["summary.csv"]["group"].eq("tla:difference").any()
 
 
 @pytest.mark.parametrize("report_id", EXAMPLES)
@@ -151,10 +230,95 @@ def test_every_column_holds_one_kind_of_value(written, report_id):
     check_columns(folder)
 
 
+def test_effects_hold_effect_sizes_and_eef_months(written):
+    ev, folder = written["ipm-2018-19"]
+    sigma = ev.sigma[0]
+    assert sigma == pytest.approx(5.38985717)  # the DfE's published 2019 maths value
+    rows = {
+        (r["measure"], r["group"], r["population"]): r for r in read_rows(folder / "effects.csv")
+    }
+    summary = ev.summary.set_index(["measure", "group", "population"])
+    for key in (("net_change", "all", "itt"), ("progress", "all", "completed")):
+        row = rows[key]
+        effect = float(row["effect"])
+        assert effect == pytest.approx(summary.loc[key, "change"], abs=1e-12)
+        # effect size = change / sigma, e.g. +0.40 / 5.39 = 0.074 -> 1 month (0.02-0.09)
+        assert float(row["effect_size"]) == pytest.approx(effect / sigma)
+        assert float(row["effect_size_low"]) == pytest.approx(float(row["ci_low"]) / sigma)
+        assert row["months"].lstrip("-").isdigit()  # a whole number of months
+    # the completed schools' plain change: +0.40 points (23 schools: -1.10 -> -0.70)
+    assert float(rows[("progress", "all", "completed")]["effect"]) == pytest.approx(0.4)
+    assert rows[("progress", "all", "completed")]["months"] == "1"
+
+
+def test_design_files_are_the_evaluation_frames(written):
+    ev, folder = written["ipm-2018-19"]
+    balance = pd.read_csv(folder / "balance.csv", keep_default_na=False)
+    assert list(balance.columns) == BALANCE_COLUMNS
+    assert balance["variable"].tolist() == ev.balance["variable"].tolist()
+    for column in ("project_mean", "matched_mean", "smd_before", "smd_after"):
+        assert balance[column].to_numpy() == pytest.approx(ev.balance[column].to_numpy())
+    # the project's baseline mean is the ITT mean of the 30 schools' baseline, -1.10
+    assert balance.set_index("variable").loc["baseline", "project_mean"] == pytest.approx(
+        -1.1033333, abs=1e-6
+    )
+    trends = pd.read_csv(folder / "trends.csv")
+    assert list(trends.columns) == TRENDS_COLUMNS
+    assert len(trends) == len(ev.event_study)
+    at_baseline = trends[trends["relative_year"] == 0]
+    assert (at_baseline["gap_change"] == 0).all()  # the gap is measured from the baseline
+    # gap = project - comparison in every row
+    assert (trends["project"] - trends["comparison"]).to_numpy() == pytest.approx(
+        trends["gap"].to_numpy()
+    )
+    placebo = pd.read_csv(folder / "placebo.csv")
+    assert list(placebo.columns) == PLACEBO_COLUMNS
+    assert (placebo["n_draws"] == ev.params.n_placebo).all()
+    net = ev.summary.set_index(["measure", "group", "population"])["change"]
+    for row in placebo.itertuples():
+        assert row.net_change == pytest.approx(net[("net_change", row.group, row.population)])
+
+
+def test_report_info_records_the_design(written):
+    ev, folder = written["ipm-2018-19"]
+    info = json.loads((folder / "report_info.json").read_text(encoding="utf-8"))
+    # 30 schools recruited for cohort 3, 7 withdrawn; the completed 23 count beside them
+    assert info["attrition"] == {
+        "recruited": 30,
+        "withdrawn": 7,
+        "analysed_itt": 30,
+        "analysed_completed": 23,
+    }
+    primary = info["primary"]
+    assert (primary["measure"], primary["group"], primary["estimate"]) == (
+        "progress",
+        "all",
+        "net_change",
+    )
+    assert primary["population"] == "itt" and primary["n_schools"] == 30
+    net = ev.summary.set_index(["measure", "group", "population"]).loc[("net_change", "all", "itt")]
+    assert primary["change"] == pytest.approx(net["change"])
+    assert primary["sentence"].startswith(
+        "Across all 30 schools recruited (7 of whom withdrew; intention to treat), maths "
+        "progress from 2017-18 to 2018-19 changed by"
+    )
+    assert primary["question"].startswith("Did the maths progress of the project schools")
+    assert info["match_on"] == ev.match_on and info["match_k"] == 5 and info["caliper"] is None
+    assert info["sigma"] == pytest.approx(5.38985717)
+    assert info["sigma_source"] == "published by the DfE (KS2 progress methodology, 2019)"
+    assert info["crosses_capping"] is False  # 2018 -> 2019: both capped
+    older = json.loads((written["ipm-2017-18"][1] / "report_info.json").read_text())
+    assert older["crosses_capping"] is True  # a 2017 baseline, a 2018 outcome
+    assert older["attrition"]["withdrawn"] == 0
+
+
 @pytest.mark.parametrize("report_id", EXAMPLES)
 def test_batch_index_reads_the_headline_from_summary_csv(written, report_id):
+    """The index shows the first progress/all row: all recruited schools."""
     ev, folder = written[report_id]
-    row = ev.summary.set_index(["measure", "group"]).loc[("progress", "all")]
+    s = ev.summary
+    row = s[s["measure"].eq("progress") & s["group"].eq("all") & s["population"].eq("itt")]
+    row = row.iloc[0]
     text = headline_change(folder / "summary.csv")
     assert text.startswith(f"{row['baseline']:.2f} to {row['outcome']:.2f} (+")
     assert ", 95% CI " in text
@@ -165,15 +329,24 @@ def test_suppressed_rows_are_blank_and_say_so(made_up, tmp_path):
     ev = evaluate(replace(load_params(made_up["params"]), min_n=3))
     write_tables(ev, tmp_path)
     check_columns(tmp_path)
-    rows = {(r["measure"], r["group"]): r for r in read_rows(tmp_path / "summary.csv")}
-    hidden = rows[("progress", "cohort:2")]
+    rows = {
+        (r["measure"], r["group"], r["population"]): r for r in read_rows(tmp_path / "summary.csv")
+    }
+    hidden = rows[("progress", "cohort:2", "completed")]
     assert hidden["suppressed"] == "true" and hidden["n_schools"] == "1"
     assert [hidden[c] for c in ("baseline", "outcome", "change", "ci_low", "ci_high")] == [""] * 5
-    assert rows[("progress", "all")]["suppressed"] == "false"
-    assert rows[("progress", "la")]["suppressed"] == "false"  # published: never hidden
+    assert rows[("progress", "all", "completed")]["suppressed"] == "false"
+    assert rows[("progress", "la", "")]["suppressed"] == "false"  # published: never hidden
     # too small a pool for a comparison: those files hold only their header
-    for name, columns in (("effects.csv", EFFECTS_COLUMNS), ("model_fits.csv", MODEL_FITS_COLUMNS)):
-        assert header(tmp_path / name) == columns and read_rows(tmp_path / name) == []
+    for name, columns in (
+        ("model_fits.csv", MODEL_FITS_COLUMNS),
+        ("balance.csv", BALANCE_COLUMNS),
+        ("trends.csv", TRENDS_COLUMNS),
+        ("placebo.csv", PLACEBO_COLUMNS),
+    ):
+        assert header(tmp_path / name) == columns and read_rows(tmp_path / name) == [], name
+    effects = read_rows(tmp_path / "effects.csv")
+    assert {r["measure"] for r in effects} <= {"progress"}  # no comparison: plain changes only
     counts = read_rows(tmp_path / "counts.csv")
     assert [(r["measure"], r["suppressed"]) for r in counts] == [
         ("below_threshold", "false"),
@@ -182,8 +355,11 @@ def test_suppressed_rows_are_blank_and_say_so(made_up, tmp_path):
     # without suppression every figure is shown and nothing says suppressed
     ev_off = evaluate(replace(load_params(made_up["params"]), min_n=3, suppress=False))
     write_tables(ev_off, tmp_path / "off")
-    off = {(r["measure"], r["group"]): r for r in read_rows(tmp_path / "off" / "summary.csv")}
-    assert off[("progress", "cohort:2")]["baseline"] == "1.0"
+    off = {
+        (r["measure"], r["group"], r["population"]): r
+        for r in read_rows(tmp_path / "off" / "summary.csv")
+    }
+    assert off[("progress", "cohort:2", "completed")]["baseline"] == "1.0"
     assert {r["suppressed"] for r in off.values()} == {"false"}
 
 
@@ -196,6 +372,8 @@ def check_columns(folder: Path) -> None:
         "detectable_effects.csv": DETECTABLE_COLUMNS,
         "counts.csv": COUNTS_COLUMNS,
         "model_fits.csv": MODEL_FITS_COLUMNS,
+        "trends.csv": TRENDS_COLUMNS,
+        "placebo.csv": PLACEBO_COLUMNS,
     }
     #: figures that are never blank unless suppressed (or, in summary, of no school at all)
     required = {
@@ -204,7 +382,10 @@ def check_columns(folder: Path) -> None:
         "detectable_effects.csv": ("mde",),
         "counts.csv": ("baseline_count", "outcome_count", "change_count"),
         "model_fits.csv": ("intercept", "slope"),
+        "trends.csv": ("project", "comparison", "gap"),
+        "placebo.csv": ("net_change",),
     }
+    text = ("measure", "group", "model", "population", "n_schools", "suppressed")
     for name, columns in expected.items():
         path = folder / name
         assert header(path) == columns, name
@@ -214,13 +395,15 @@ def check_columns(folder: Path) -> None:
             hidden = row["suppressed"] == "true"
             n = row["n_schools"]
             reference = name == "summary.csv" and is_reference(row["group"])
+            if "population" in row:  # the project's own figures name theirs
+                assert row["population"] in ("itt", "completed", ""), where
+                if reference:
+                    assert row["population"] == "", where
             if reference:
                 assert n == "" and not hidden, where  # published: no count, never hidden
             else:
                 assert n.isdigit(), where
-            figures = [c for c in columns if c not in ("measure", "group", "model")]
-            figures = [c for c in figures if c not in ("n_schools", "suppressed")]
-            for column in figures:
+            for column in [c for c in columns if c not in text]:
                 value = row[column]
                 assert value == "" or not math.isnan(number(value) or 0.0), where
                 assert value == "" or number(value) is not None, (where, column)
@@ -232,3 +415,9 @@ def check_columns(folder: Path) -> None:
             if name == "summary.csv" and not hidden and "" not in (row["baseline"], row["outcome"]):
                 change = float(row["outcome"]) - float(row["baseline"])
                 assert float(row["change"]) == pytest.approx(change, abs=1e-9), where
+    path = folder / "balance.csv"
+    assert header(path) == BALANCE_COLUMNS
+    for row in read_rows(path):
+        for column in ("project_mean", "pool_mean", "matched_mean", "smd_before", "smd_after"):
+            assert number(row[column]) is not None, (row, column)
+        assert row["flag"] in ("", "above 0.1", "above 0.25"), row

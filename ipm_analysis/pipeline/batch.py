@@ -70,6 +70,24 @@ def find_params(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
+def batch_rosters(params_files: Sequence[Path]) -> list[str]:
+    """The roster of every impact params file of a batch (files that cannot be read are left
+    to :func:`plan`, which reports them): every school on them stays out of every report's
+    comparison pool."""
+    from ipm_analysis.inputs.params_file import IMPACT, read_params_file
+
+    rosters = []
+    for path in params_files:
+        try:
+            found = read_params_file(path)
+        except InputError:
+            continue
+        roster = found.mapping.get("roster")
+        if found.kind == IMPACT and isinstance(roster, str) and roster:
+            rosters.append(str((found.folder / roster).resolve()))
+    return list(dict.fromkeys(rosters))
+
+
 def plan(
     params_files: Sequence[Path],
     output_dir: Path,
@@ -91,9 +109,12 @@ def plan(
     items: list[BatchItem] = []
     problems: list[str] = []
     owners: dict[str, Path] = {}
+    rosters = batch_rosters(params_files)
     for path in params_files:
         try:
-            prepared = prepare_report(path, output_dir, force=force, pdf=pdf, suppress=suppress)
+            prepared = prepare_report(
+                path, output_dir, force=force, pdf=pdf, suppress=suppress, pool_rosters=rosters
+            )
         except InputError as exc:
             problems.append(str(exc))
             continue

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ def _impact_inputs(parameters: dict[str, Any]) -> dict[str, Path]:
     years = (parameters["baseline_year"], parameters["outcome_year"])
     files = {"roster": Path(parameters["roster"])}
     files.update({f"performance {y}": Path(parameters["performance"][y]) for y in years})
+    rosters = [p for p in parameters.get("exclude_from_pool", []) if p.lower().endswith(".csv")]
+    files.update({f"kept out of the pool {i}": Path(p) for i, p in enumerate(rosters, 1)})
     return files
 
 
@@ -152,9 +154,14 @@ def prepare_report(
     force: bool = False,
     pdf: bool = False,
     suppress: bool | None = None,
+    pool_rosters: Sequence[str | Path] = (),
 ) -> PreparedReport:
     """Read and check a params file and every file it names, and decide whether its report
     is up to date. Raises :class:`InputError` for anything the user can fix.
+
+    ``pool_rosters`` (a batch's other rosters) are kept out of an impact report's comparison
+    pool, as if listed under ``exclude_from_pool``: a school another cohort of the programme
+    worked with is no comparison for this one.
 
     ``suppress`` overrides an impact report's disclosure control when not None (focus reports
     always hide small groups of pupils, so ``False`` is refused for them). A report folder
@@ -173,6 +180,11 @@ def prepare_report(
     parameters = papermill_parameters(params_path, kind)
     if suppress is not None and kind == IMPACT:
         parameters["suppress"] = bool(suppress)
+    if kind == IMPACT:
+        own = str(Path(parameters["roster"]).resolve())
+        others = [str(Path(r).resolve()) for r in pool_rosters]
+        excluded = [*parameters["exclude_from_pool"], *(r for r in others if r != own)]
+        parameters["exclude_from_pool"] = list(dict.fromkeys(excluded))
     inputs = report_inputs(params_path, kind, parameters)
     folder = Path(output_dir) / parameters["report_id"]
     if not force:
