@@ -11,7 +11,7 @@ from ipm_analysis.core import constants
 from ipm_analysis.core.years import WINDOWS, year_label
 from ipm_analysis.core.yesno import parse_yes_no
 from ipm_analysis.focus import termly
-from ipm_analysis.impact import comparison, disclosure
+from ipm_analysis.impact import disclosure
 from ipm_analysis.pipeline import manifest
 
 

@@ -51,7 +51,8 @@ def test_report_folder_holds_every_output(built):
     _, out = built
     for name in ("report.html", "report.ipynb", "summary.csv", "schools.csv"):
         assert (out / name).is_file(), name
-    # two schools leave no comparison pool, so no regression-to-the-mean scatter
+    # two schools leave no comparison pool, so no regression-to-the-mean scatter and no event
+    # study
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
         "change_distribution.png",
         "forest_net_change.png",
@@ -65,17 +66,20 @@ def test_report_folder_holds_nothing_else_and_no_kernel_is_left_running(built):
     _, out = built
     # no kernel log, no IPC sockets, no building or failed folders: only the report
     assert sorted(p.name for p in out.iterdir()) == [
+        "balance.csv",
         "counts.csv",
         "detectable_effects.csv",
         "effects.csv",
         "figures",
         "manifest.json",
         "model_fits.csv",
+        "placebo.csv",
         "report.html",
         "report.ipynb",
         "report_info.json",
         "schools.csv",
         "summary.csv",
+        "trends.csv",
     ]
     # beside it, no half-built or swapped-out folder (they are hidden: named with a dot)
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
@@ -99,15 +103,16 @@ def _kernels_started_by_this_process() -> list[str]:
 def test_summary_figures_from_the_kernel_match_hand_values(built):
     _, out = built
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns[:6]) == [
+    assert list(summary.columns[:7]) == [
         "measure",
         "group",
+        "population",
         "n_schools",
         "baseline",
         "outcome",
         "change",
     ]
-    r = summary.set_index(["measure", "group"]).loc[("progress", "all")]
+    r = summary.set_index(["measure", "group", "population"]).loc[("progress", "all", "itt")]
     assert (r["n_schools"], r["baseline"], r["outcome"]) == (2, -0.5, -0.25)
     schools = pd.read_csv(out / "schools.csv", dtype={"urn": str})
     assert schools["urn"].tolist() == ["100001", "100002"]
@@ -221,7 +226,13 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     )
     done = ipm("report", str(tmp_path / "p.yaml"), "--output-dir", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    s = pd.read_csv(tmp_path / "out" / "surrey" / "summary.csv").set_index(["measure", "group"])
+    s = pd.read_csv(tmp_path / "out" / "surrey" / "summary.csv")
+    # no school withdrew: all recruited schools (intention to treat) are the completed ones
+    itt, completed = (
+        s[s["population"] == p].drop(columns="population") for p in ("itt", "completed")
+    )
+    assert itt.reset_index(drop=True).equals(completed.reset_index(drop=True))
+    s = s[s["population"].isin(["itt"]) | s["population"].isna()].set_index(["measure", "group"])
     # MATPROG 2017 -> 2018 from the files: -1.5 -> -2.4, -1.1 -> -3.1, -0.5 -> -3, -0.8 -> 0.7,
     # -4.0 -> 3.7, 0.5 -> 2 (132758 became 143373), -1.8 -> -5.7 (124943 became 144230);
     # 125284 is blank in both years.

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 from ipm_analysis.pipeline.index import IndexRow, render_index
+from ipm_analysis.reporting import evaluation_design as design
 from ipm_analysis.reporting import presentation as page
 from ipm_analysis.reporting.html import TEMPLATES, environment, render, template_names
 
@@ -87,13 +89,38 @@ def test_a_missing_variable_is_an_error_not_a_blank():
 
 
 def test_page_header(ev):
-    html = page.page_header(ev)
+    html = page.page_header(ev, primary=design.primary_block(ev))
+    # all recruited schools with progress in both years: 100001 -2 -> -1, 100002 -3 -> 0,
+    # 100003 1 -> 0.5, 100005 (withdrawn) -4 -> 2, 100006 -2.5 -> -0.5: mean -10.5 / 5 = -2.10
+    # -> 1.0 / 5 = 0.20; the completed four (without 100005): -6.5 / 4 -> -1 / 4
     sentence = page.headline(ev.summary, years=(2017, 2018), subject="maths", la_name="Made-up LA")
     assert sentence == (
-        "Across the 4 project schools with a maths progress score in both years, the average "
-        "score moved from -1.63 in 2016-17 to -0.25 in 2017-18, a change of +1.38. Over the "
-        "same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10)."
+        "Across the 5 recruited project schools with a maths progress score in both years, the "
+        "average score moved from -2.10 in 2016-17 to 0.20 in 2017-18, a change of +2.30. Over "
+        "the same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10)."
     )
+    completed = page.headline(
+        ev.summary,
+        years=(2017, 2018),
+        subject="maths",
+        la_name="Made-up LA",
+        population="completed",
+    )
+    assert completed.startswith(
+        "Across the 4 completed project schools with a maths progress score in both years, the "
+        "average score moved from -1.63 in 2016-17 to -0.25 in 2017-18, a change of +1.38."
+    )
+    # no comparison pool: the primary question (net change, all schools) has no answer
+    assert (
+        '<p class="ipm-primary-result"><strong>Primary result.</strong> The primary question '
+        "cannot be answered from these files: no comparison with similar schools could be "
+        "made.</p>"
+    ) in html
+    assert (
+        '<p class="ipm-attrition">Schools: <strong>6</strong> recruited, '
+        "<strong>1</strong> withdrew.</p>" in html
+    )
+    assert html.index("ipm-primary") < html.index("ipm-headline")
     assert f'<p class="ipm-headline">{html_escape(sentence)}</p>' in html
     assert html.startswith("<h1>Made-up project</h1>")
     assert (
@@ -107,16 +134,34 @@ def test_page_header(ev):
 def test_measure_blocks(ev):
     progress = page.measure_block(ev, "progress")
     assert (
-        "<caption>Average maths progress by group (simple mean over schools)</caption>" in progress
+        "<caption>Average maths progress by group: all recruited schools, withdrawn included "
+        "(intention to treat; simple mean over schools; groups other than the primary "
+        "question's are exploratory)</caption>"
+    ) in progress
+    # intention to treat first (5 schools, see test_page_header), then the completed four
+    itt = (
+        '<th scope="row">All project schools (5 schools)</th>\n<td class="num">-2.10</td>\n'
+        '<td class="num">0.20</td>\n<td class="num">+2.30</td>'
     )
-    assert (
+    completed = (
         '<th scope="row">All project schools (4 schools)</th>\n<td class="num">-1.63</td>\n'
         '<td class="num">-0.25</td>\n<td class="num">+1.38</td>'
-    ) in progress
+    )
+    assert (
+        progress.index(itt)
+        < progress.index("<caption>Completed schools only")
+        < (progress.index(completed))
+    )
+    assert progress.count("All schools in Made-up LA") == 1  # references once, with ITT
     assert "ipm-footnote" not in progress  # min_n 1: nothing suppressed
     attainment = page.measure_block(ev, "attainment")
     assert "Average maths expected standard (EXS+) % by group" in attainment
+    # completed: (60 + 70 + 80 + 75 + 65) / 5 = 70.0 -> (70 + 72 + 85 + 80 + 68) / 5 = 75.0;
+    # with the withdrawn 100005 (50 -> 90): 400 / 6 = 66.7 -> 465 / 6 = 77.5
     assert '<td class="num">70.0</td>\n<td class="num">75.0</td>\n<td class="num">+5.0</td>' in (
+        attainment
+    )
+    assert '<td class="num">66.7</td>\n<td class="num">77.5</td>\n<td class="num">+10.8</td>' in (
         attainment
     )
 
@@ -178,7 +223,7 @@ def test_net_change_paragraph_words_follow_the_interval():
     assert page.net_change_paragraph(summary, "all") == (
         "<p><strong>All project schools (4 schools).</strong> Progress changed by +1.38 "
         "(95% interval +0.13 to +2.50). Similar schools elsewhere in the file (for each project "
-        "school, the non-project schools closest to it in baseline score) changed by +0.50 over "
+        "school, the non-project schools closest to it on baseline score) changed by +0.50 over "
         "the same years. That leaves a net change of +0.88 (95% interval -0.25 to +2.00). "
         "Similar schools' average change is about 36% of the project schools'. The "
         "interval includes zero, so the difference from similar schools could be chance. With "
@@ -189,6 +234,62 @@ def test_net_change_paragraph_words_follow_the_interval():
     better = page.net_change_paragraph(summary, "all")
     assert "these schools improved by more than similar schools, by more than chance" in better
     assert page.net_change_paragraph(summary, "cohort:1") == ""
+
+
+def test_design_blocks_say_why_there_is_nothing_to_show(ev):
+    """The made-up report has no comparison pool: each design block says so in one line."""
+    assert design.matching_block(ev) == (
+        "<p>No comparison with similar schools could be made, so there is no matching to check.</p>"
+    )
+    assert "Not run: there is no comparison with similar schools." in design.placebo_block(ev)
+    assert "Not checked: there is no comparison" in design.trends_block(ev)
+    assert design.primary_question(ev) == (
+        "Did the maths progress of the project schools change by more than that of similar "
+        "non-project schools from 2016-17 to 2017-18?"
+    )
+    capping = design.capping_block(ev)  # 2017 -> 2018 straddles the capping change
+    assert "From 2018 the DfE caps the most negative pupil progress scores" in capping
+    assert "unadjusted" not in capping  # no net change to test it on
+    effects = design.effect_sizes_block(ev)
+    assert effects.startswith("<p><strong>Effect sizes.</strong> Not shown: there is no pupil")
+
+
+def test_primary_sentence_follows_its_interval(ev):
+    """The rule-out sentence for each kind of interval, on the made-up report's plain change
+    (primary estimate ``change``: all recruited schools, +2.30, see test_page_header)."""
+    import copy
+    import dataclasses
+
+    changed = copy.copy(ev)
+    changed.params = dataclasses.replace(
+        ev.params, primary={"measure": "progress", "group": "all", "estimate": "change"}
+    )
+    text = design.primary_sentence(changed)
+    row = ev.summary.set_index(["measure", "group", "population"]).loc[("progress", "all", "itt")]
+    low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
+    assert text.startswith(
+        "Across the 5 of the 6 schools recruited with a score in both years (1 of the 6 "
+        f"withdrew; intention to treat), maths progress from 2016-17 to 2017-18 changed by "
+        f"+2.30 points (95% interval {low} to {high}"
+    )
+    assert row["ci_low"] < 0 < row["ci_high"]  # 5 schools: a wide t interval
+    assert text.endswith(
+        f"The interval includes 0: this figure cannot rule out no effect, nor an effect of up "
+        f"to {high} points; it does rule out a larger one."
+    )
+    for low_value, words in (
+        (0.5, "The interval excludes 0, but this is the plain change"),
+        (-9.0, "The interval includes 0"),
+    ):
+        summary = ev.summary.copy()
+        pick = (
+            summary["measure"].eq("progress")
+            & summary["group"].eq("all")
+            & summary["population"].eq("itt")
+        )
+        summary.loc[pick, "ci_low"] = low_value
+        changed.summary = summary
+        assert words in design.primary_sentence(changed)
 
 
 def test_exclusions_schools_and_sources(ev):
@@ -244,6 +345,14 @@ def test_every_template_is_exercised_here():
         "honest_impact.html.j2",
         "net_change.html.j2",
         "exclusions.html.j2",
+        "primary.html.j2",  # test_page_header and the design tests below
+        "primary_sentence.html.j2",
+        "primary_question.html.j2",
+        "design_matching.html.j2",
+        "design_placebo.html.j2",
+        "design_trends.html.j2",
+        "design_effects.html.j2",
+        "design_capping.html.j2",
         "schools.html.j2",
         "sources.html.j2",
         "index_page.html.j2",

@@ -128,7 +128,8 @@ def event_study(
     ``pool_years``: the same for pool schools; ``sets``: the match sets
     (:func:`impact.matching.match_sets`). Years are the columns of ``project_years``. Each
     row's ``gap_change`` (with its interval) is the gap minus the gap in the baseline year,
-    over the schools with a score in both years; 0 in the baseline year by construction.
+    over the schools with a score in both years; 0 in the baseline year by construction (no
+    interval there).
     """
     index = project_years.index
     w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
@@ -158,8 +159,9 @@ def event_study(
                         "comparison": found["comparison"],
                         "gap": found["gap"],
                         "gap_change": est.value,
-                        "ci_low": est.ci_low,
-                        "ci_high": est.ci_high,
+                        # the baseline year is the reference: its 0 is exact, not estimated
+                        "ci_low": est.ci_low if year != baseline_year else np.nan,
+                        "ci_high": est.ci_high if year != baseline_year else np.nan,
                     }
                 )
     out = pd.DataFrame(rows, columns=EVENT_STUDY_COLUMNS)
