@@ -57,9 +57,23 @@ def case():
     return project, pool, covariates, sets, memberships
 
 
+def project_covariates(project: pd.DataFrame) -> pd.DataFrame:
+    """What the project schools were matched on (one variable: no bias correction)."""
+    return pd.DataFrame({"baseline": project[2017]})
+
+
 def test_event_study_gaps_by_hand(case):
     project, pool, covariates, sets, memberships = case
-    out = event_study(project, pool, covariates, sets, ["baseline"], memberships, 2017)
+    out = event_study(
+        project,
+        pool,
+        project_covariates(project),
+        covariates,
+        sets,
+        ["baseline"],
+        memberships,
+        2017,
+    )
     rows = out[out["group"].eq("all")].set_index("year")
     assert rows["relative_year"].to_dict() == {2016: -1, 2017: 0, 2018: 1}
     assert rows["n_schools"].tolist() == [3, 3, 3]
@@ -84,7 +98,16 @@ def test_event_study_gaps_by_hand(case):
 
 def test_event_study_group_of_two_has_a_mean_but_no_interval(case):
     project, pool, covariates, sets, memberships = case
-    out = event_study(project, pool, covariates, sets, ["baseline"], memberships, 2017)
+    out = event_study(
+        project,
+        pool,
+        project_covariates(project),
+        covariates,
+        sets,
+        ["baseline"],
+        memberships,
+        2017,
+    )
     row = out[out["group"].eq("pair") & out["year"].eq(2018)].iloc[0]
     assert row["n_schools"] == 2
     assert row["gap_change"] == pytest.approx(3.0)  # (3 + 3) / 2
@@ -93,7 +116,16 @@ def test_event_study_group_of_two_has_a_mean_but_no_interval(case):
 
 def test_trend_rows_pre_gap_and_did_by_hand(case):
     project, pool, covariates, sets, memberships = case
-    out = trend_rows(project, pool, covariates, sets, ["baseline"], memberships, (2017, 2018))
+    out = trend_rows(
+        project,
+        pool,
+        project_covariates(project),
+        covariates,
+        sets,
+        ["baseline"],
+        memberships,
+        (2017, 2018),
+    )
     rows = out[out["group"].eq("all")].set_index("measure")
     assert list(rows.index) == ["pre_gap", "did"]
     assert set(out["population"]) == {"itt"}
@@ -120,7 +152,16 @@ def test_trend_rows_pre_gap_and_did_by_hand(case):
 def test_trend_rows_use_schools_with_a_pre_year_only(case):
     project, pool, covariates, sets, memberships = case
     project.loc["P3", 2016] = np.nan
-    out = trend_rows(project, pool, covariates, sets, ["baseline"], memberships, (2017, 2018))
+    out = trend_rows(
+        project,
+        pool,
+        project_covariates(project),
+        covariates,
+        sets,
+        ["baseline"],
+        memberships,
+        (2017, 2018),
+    )
     did = out[out["measure"].eq("did") & out["group"].eq("all")].iloc[0]
     # P1 and P2 only: (2 + 1) / 2 = 1.5; two schools, so no interval
     assert did["n_schools"] == 2
@@ -131,6 +172,13 @@ def test_trend_rows_use_schools_with_a_pre_year_only(case):
 def test_no_trend_rows_without_a_pre_year(case):
     project, pool, covariates, sets, memberships = case
     out = trend_rows(
-        project[[2017, 2018]], pool, covariates, sets, ["baseline"], memberships, (2017, 2018)
+        project[[2017, 2018]],
+        pool,
+        project_covariates(project),
+        covariates,
+        sets,
+        ["baseline"],
+        memberships,
+        (2017, 2018),
     )
     assert out.empty

@@ -76,15 +76,19 @@ def _with_change(frame: pd.DataFrame) -> pd.Series:
 
 
 def matched_comparison(
-    project: pd.DataFrame, pool: pd.DataFrame, sets: pd.DataFrame
+    project: pd.DataFrame,
+    pool: pd.DataFrame,
+    sets: pd.DataFrame,
+    adjustment: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Each project school against its match set.
 
     ``project``: index urn, columns ``baseline, outcome``; ``pool``: from
     :func:`comparison_pool`; ``sets``: :func:`impact.matching.match_sets`. Returns index urn
     (every project school, in order) with ``comparison_baseline`` and ``comparison_change``
-    (simple means over the match set), ``n_matches`` and ``net_change`` (the school's change
-    minus its comparison change); NaN for a school without a match.
+    (simple means over the match set; the change plus ``adjustment``, the bias correction of
+    :func:`impact.matching.set_adjustment`, when given), ``n_matches`` and ``net_change`` (the
+    school's change minus its comparison change); NaN for a school without a match.
     """
     matches = sets[["urn", "pool_urn"]].copy()
     matches["baseline"] = pool["baseline"].astype(float).reindex(matches["pool_urn"]).to_numpy()
@@ -97,6 +101,8 @@ def matched_comparison(
     index = pd.Index(project.index.astype(str), name="urn")
     out = per_school.reindex(index)
     out["n_matches"] = out["n_matches"].fillna(0).astype(int)
+    if adjustment is not None:
+        out["comparison_change"] = out["comparison_change"] + adjustment
     out["net_change"] = _with_change(project).to_numpy() - out["comparison_change"].to_numpy()
     return out
 
@@ -174,6 +180,7 @@ def comparison_rows(
     memberships: Mapping[str, pd.DataFrame],
     fit: RtmFit,
     weights: pd.Series | None = None,
+    adjustment: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Summary rows (``summary.csv`` layout) for the comparison, per population and group.
 
@@ -190,12 +197,13 @@ def comparison_rows(
     - ``mde``: the minimum detectable net change at 80% power.
 
     Plus one ``rtm_fit`` row (group ``pool``: n_schools = pool size, baseline = a, change = b).
-    ``weights`` (one per project school) makes every mean a weighted mean.
+    ``weights`` (one per project school) makes every mean a weighted mean; ``adjustment``
+    (one per project school) is the bias correction added to each comparison change.
     """
     index = pd.Index(project.index.astype(str), name="urn")
     change = _with_change(project).to_numpy()
     baseline = project["baseline"].to_numpy(dtype=float)
-    matched = matched_comparison(project, pool, sets)
+    matched = matched_comparison(project, pool, sets, adjustment)
     excess = change - expected_change(fit, baseline)
     w_all = (
         np.ones(len(index))

@@ -38,9 +38,12 @@ from ipm_analysis.impact.groups import POPULATIONS, group_membership
 from ipm_analysis.impact.intervals import mean_estimate
 from ipm_analysis.impact.matching import (
     balance_table,
+    bias_coefficients,
     match_sets,
     pool_variance,
     poorly_matched,
+    set_adjustment,
+    set_positions,
 )
 from ipm_analysis.impact.placebo import (
     PLACEBO_COLUMNS,
@@ -359,16 +362,18 @@ def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFram
     ev.match_on = _usable_match_on(params.match_on, pool_covariates, ev.warnings)
     sets = match_sets(covariates, pool_covariates, ev.match_on, params.match_k, params.caliper)
     ev.sets = sets
-    ev.matched = matched_comparison(project, ev.pool, sets)
+    adjustment = _bias_adjustment(covariates, pool_covariates, sets, ev.pool["change"], ev.match_on)
+    ev.matched = matched_comparison(project, ev.pool, sets, adjustment)
     ev.warnings += _poor_match_warnings(covariates, sets, schools, params.caliper)
     sigma2 = pool_variance(pool_covariates, ev.pool["change"], ev.match_on)
-    rows = comparison_rows(project, ev.pool, sets, sigma2, memberships, ev.rtm, weights)
+    rows = comparison_rows(project, ev.pool, sets, sigma2, memberships, ev.rtm, weights, adjustment)
     ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
 
     project_years, pool_years = _yearly_progress(ev, project.index, tables)
     trend = trend_rows(
         project_years,
         pool_years,
+        covariates,
         pool_covariates,
         sets,
         ev.match_on,
@@ -379,6 +384,7 @@ def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFram
     ev.event_study = event_study(
         project_years,
         pool_years,
+        covariates,
         pool_covariates,
         sets,
         ev.match_on,
@@ -391,6 +397,22 @@ def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFram
     if ev.crosses_capping:
         frames.append(_uncapped_rows(ev, counted, sets, pool_covariates, memberships, weights))
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
+
+
+def _bias_adjustment(
+    covariates: pd.DataFrame,
+    pool_covariates: pd.DataFrame,
+    sets: pd.DataFrame,
+    pool_change: pd.Series,
+    match_on: list[str],
+) -> np.ndarray | None:
+    """The bias correction of each project school's comparison change (``impact.matching``);
+    None when matching on one variable."""
+    coefficients = bias_coefficients(pool_covariates, pool_change.dropna(), match_on)
+    if coefficients is None:
+        return None
+    positions = set_positions(sets, covariates.index, pool_covariates.index)
+    return set_adjustment(positions, covariates, pool_covariates, coefficients)
 
 
 def _usable_match_on(match_on: list[str], pool: pd.DataFrame, warnings: list[str]) -> list[str]:
@@ -525,7 +547,9 @@ def _uncapped_rows(
     pool["outcome"] = panel["outcome_progress_unadjusted"].reindex(pool.index).to_numpy(float)
     pool["change"] = pool["outcome"] - pool["baseline"]
     sigma2 = pool_variance(pool_covariates, pool["change"].dropna(), ev.match_on)
-    rows = comparison_rows(project, pool, sets, sigma2, memberships, ev.rtm, weights)
+    covariates = match_covariates(schools).set_axis(project.index)
+    adjustment = _bias_adjustment(covariates, pool_covariates, sets, pool["change"], ev.match_on)
+    rows = comparison_rows(project, pool, sets, sigma2, memberships, ev.rtm, weights, adjustment)
     net = rows[rows["measure"].eq("net_change")].assign(measure="net_change_uncapped")
     change = []
     for population, membership in memberships.items():

@@ -20,7 +20,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ipm_analysis.impact.matching import match_sets
+from ipm_analysis.impact.matching import (
+    bias_coefficients,
+    match_sets,
+    set_adjustment,
+    set_positions,
+)
 
 #: Pool schools closest to each project school that a pseudo-project may take in its place.
 CANDIDATES = 10
@@ -51,7 +56,8 @@ def candidate_net_changes(
     change (its change minus the mean change of its ``k`` closest other pool schools).
 
     Returns ``urn`` (project school), ``pool_urn``, ``net_change``; ``candidates`` rows per
-    matched project school (the closest first).
+    matched project school (the closest first). A candidate's comparison change carries the
+    same bias correction as a project school's.
     """
     near = match_sets(project, pool, match_on, k=candidates)
     near = near.groupby("urn", sort=False).head(candidates)
@@ -61,8 +67,13 @@ def candidate_net_changes(
     own = own[own["urn"] != own["pool_urn"]]
     change = pool_change.set_axis(pool_change.index.astype(str)).astype(float)
     own = own.assign(change=change.reindex(own["pool_urn"]).to_numpy())
-    comparison = own.groupby("urn")["change"].mean()
-    net = change.reindex(used) - comparison.reindex(used)
+    comparison = own.groupby("urn")["change"].mean().reindex(used)
+    # the same bias correction as the project's comparison (impact.matching)
+    coefficients = bias_coefficients(pool, pool_change, match_on)
+    if coefficients is not None:
+        positions = set_positions(own, used, pool.index)
+        comparison += set_adjustment(positions, pool.loc[used], pool, coefficients)
+    net = change.reindex(used) - comparison
     return pd.DataFrame(
         {
             "urn": near["urn"].to_numpy(),

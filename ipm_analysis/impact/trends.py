@@ -28,9 +28,11 @@ import pandas as pd
 from ipm_analysis.impact.intervals import mean_estimate, shared_control_variance
 from ipm_analysis.impact.matching import (
     SetPositions,
+    bias_coefficients,
     pool_variance,
     position_means,
     position_weights,
+    set_adjustment,
     set_positions,
 )
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS
@@ -60,6 +62,7 @@ class _Years:
         self,
         project_years: pd.DataFrame,
         pool_years: pd.DataFrame,
+        project_covariates: pd.DataFrame,
         pool_covariates: pd.DataFrame,
         positions: SetPositions,
         match_on: Sequence[str],
@@ -70,19 +73,30 @@ class _Years:
         qy = pool_years[year].to_numpy(dtype=float) if year in pool_years else nan
         qb = pool_years[base].to_numpy(dtype=float) if base in pool_years else nan
         self.member = ~(np.isnan(qy) | np.isnan(qb))[positions.cols]
-        self.comparison = position_means(positions, qy, self.member)
         comparison_base = position_means(positions, qb, self.member)
+        # the bias correction moves the comparison's change from base to year, as for the net
+        # change (impact.matching.bias_coefficients); None with one matching variable
+        diff = pd.Series(qy - qb, index=pool_years.index).dropna()
+        coefficients = None
+        if year != base and len(diff) > 1:
+            coefficients = bias_coefficients(pool_covariates.reindex(diff.index), diff, match_on)
+        adjustment = set_adjustment(
+            positions,
+            project_covariates.reindex(project_years.index),
+            pool_covariates.reindex(pool_years.index),
+            coefficients,
+            self.member,
+        )
+        self.comparison = position_means(positions, qy, self.member) + adjustment
         nan = np.full(len(project_years), np.nan)
         self.project = project_years[year].to_numpy(dtype=float) if year in project_years else nan
         project_base = project_years[base].to_numpy(dtype=float)
         self.gap = self.project - self.comparison
         self.gap_base = project_base - comparison_base
         self.sigma2 = np.zeros(len(pool_years))
-        if year != base:
-            diff = pd.Series(qy - qb, index=pool_years.index).dropna()
-            if len(diff) > 1:
-                found = pool_variance(pool_covariates.reindex(diff.index), diff, match_on)
-                self.sigma2 = found.reindex(pool_years.index).fillna(0.0).to_numpy(dtype=float)
+        if year != base and len(diff) > 1:
+            found = pool_variance(pool_covariates.reindex(diff.index), diff, match_on)
+            self.sigma2 = found.reindex(pool_years.index).fillna(0.0).to_numpy(dtype=float)
 
 
 def _gap_estimate(
@@ -114,6 +128,7 @@ def _gap_estimate(
 def event_study(
     project_years: pd.DataFrame,
     pool_years: pd.DataFrame,
+    project_covariates: pd.DataFrame,
     pool_covariates: pd.DataFrame,
     sets: pd.DataFrame,
     match_on: Sequence[str],
@@ -136,7 +151,14 @@ def event_study(
     positions = set_positions(sets, index, pool_years.index)
     by_year = {
         year: _Years(
-            project_years, pool_years, pool_covariates, positions, match_on, year, baseline_year
+            project_years,
+            pool_years,
+            project_covariates,
+            pool_covariates,
+            positions,
+            match_on,
+            year,
+            baseline_year,
         )
         for year in sorted(project_years.columns)
     }
@@ -171,6 +193,7 @@ def event_study(
 def trend_rows(
     project_years: pd.DataFrame,
     pool_years: pd.DataFrame,
+    project_covariates: pd.DataFrame,
     pool_covariates: pd.DataFrame,
     sets: pd.DataFrame,
     match_on: Sequence[str],
@@ -191,7 +214,16 @@ def trend_rows(
     w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
     positions = set_positions(sets, index, pool_years.index)
     for measure, year in (("pre_gap", baseline_year), ("did", outcome_year)):
-        years = _Years(project_years, pool_years, pool_covariates, positions, match_on, year, pre)
+        years = _Years(
+            project_years,
+            pool_years,
+            project_covariates,
+            pool_covariates,
+            positions,
+            match_on,
+            year,
+            pre,
+        )
         for population, membership in memberships.items():
             members = membership.reindex(index).fillna(False).astype(bool)
             for group in members.columns:
