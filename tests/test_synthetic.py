@@ -140,6 +140,9 @@ def test_examples_hold_only_data_the_readme_and_the_generator() -> None:
         "generator/__init__.py",
         "generator/focus.py",
         "generator/impact.py",
+        "generator/recent.py",
+        "params/ipm_2022_23_to_2024_25.yaml",
+        "params/ipm_2022_23_to_2024_25_ees.yaml",
     }
 
 
