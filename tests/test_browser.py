@@ -140,9 +140,16 @@ def table_rows(page, caption_start: str) -> dict[str, list[str]]:
     )
 
 
-def expected_row(summary: pd.DataFrame, measure: str, group: str, star: str, dp: int) -> list[str]:
-    """A summary.csv row as the seed-style table shows it (half away from zero)."""
-    r = summary.set_index(["measure", "group"]).loc[(measure, group)]
+def expected_row(
+    summary: pd.DataFrame, measure: str, group: str, star: str, dp: int, population: str = "itt"
+) -> list[str]:
+    """A summary.csv row as the seed-style table shows it (half away from zero); the first
+    table shows all recruited schools (``itt``)."""
+    rows = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    if "population" in rows and rows["population"].notna().any():
+        rows = rows[rows["population"] == population]
+    (r,) = [row for _, row in rows.iterrows()]
+    star = star if pd.notna(r["outcome"]) else ""  # a dash (no figure) carries no star
     return [fmt(r["baseline"], dp), fmt(r["outcome"], dp) + star, fmt(r["change"], dp, signed=True)]
 
 
@@ -174,11 +181,12 @@ def check_impact_figures(page, params_path: Path, folder: Path) -> None:
     params = load_params(params_path)
     summary = pd.read_csv(folder / "summary.csv")
     star = "*" if params.outcome_year in params.provisional_years else ""
-    n = int(summary.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
+    itt = summary[summary["population"] == "itt"]
+    n = int(itt.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
     rows = table_rows(page, f"Average {params.subject} progress")
     assert rows[describe_group("all", n)] == expected_row(summary, "progress", "all", star, 2)
     attainment = table_rows(page, f"Average {params.subject} expected standard")
-    n_att = int(summary.query("measure == 'attainment' and group == 'all'")["n_schools"].iloc[0])
+    n_att = int(itt.query("measure == 'attainment' and group == 'all'")["n_schools"].iloc[0])
     assert attainment[describe_group("all", n_att)] == expected_row(
         summary, "attainment", "all", star, 1
     )
@@ -241,7 +249,8 @@ def test_school_name_with_markup_is_shown_as_text(batch, browser):
 def test_small_groups_are_shown_as_c_with_a_footnote(batch, browser):
     """example-a's TLA group has 2 schools (< min_n 3): c in the table, chart and CSV."""
     out, _ = batch
-    summary = pd.read_csv(out / "example-a" / "summary.csv").set_index(["measure", "group"])
+    summary = pd.read_csv(out / "example-a" / "summary.csv")
+    summary = summary[summary["population"] == "itt"].set_index(["measure", "group"])
     tla = summary.loc[("progress", "tla:yes")]
     assert tla["n_schools"] == 2
     assert all(math.isnan(tla[c]) for c in ("baseline", "outcome", "change"))
@@ -287,16 +296,18 @@ def test_pdf_of_a_report_keeps_tables_whole_with_title_and_page_numbers(tmp_path
     folder = report_with_pdf(params, tmp_path / "out") / "example-a"
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
     images, pages = pdf_pages(folder / "report.pdf", tmp_path)
-    # A4 at 60 dpi: 496 x 702 pixels. Title page with the headline; the progress table; the
-    # group chart; school by school and the distribution of change; the paragraphs on similar
-    # schools (2 pages, the forest plot after them); regression scatter; attainment table and
-    # chart; which schools count, appendix and sources: 9 pages (DejaVu fonts, as in CI; these
-    # made-up files are not the shipped examples, so no SYNTHETIC banner takes space).
-    assert len(images) == len(pages) == 9
+    # A4 at 60 dpi: 496 x 702 pixels. Title page with the primary result, attrition and the
+    # note on exploratory figures; the plain headline; the progress tables; the group chart;
+    # school by school and the distribution of change; the paragraphs on similar schools (2
+    # pages); the regression scatter; the evaluation design (matching and balance; placebo;
+    # event study, trends, effect sizes and the capping caveat); attainment tables; attainment
+    # chart and which schools count; appendix and sources: 15 pages (DejaVu fonts, as in CI;
+    # these made-up files are not the shipped examples, so no SYNTHETIC banner takes space).
+    assert len(images) == len(pages) == 15
     title = "Made-up project 2017-18: cohorts 1 and 2"
     for number, page in enumerate(pages, start=1):
         assert title in page, number
-        assert f"Page {number} of 9" in page, number
+        assert f"Page {number} of 15" in page, number
     text = "\n".join(pages)
     summary = pd.read_csv(folder / "summary.csv")
     for group, label in (

@@ -85,3 +85,23 @@ def test_padded_codes_and_figures_are_read_as_their_values(tmp_path):
     assert figures.loc["100001", "attainment"] == 77.0
     assert figures.loc["100002", "progress_reason"] == "blank"
     assert figures.loc["100002", "attainment_reason"] == "suppressed (small cohort)"
+
+
+def test_every_code_of_either_format_is_no_figure_with_its_reason():
+    # wide codes seen in recent files, and the EES symbols (written in lower case)
+    raw = pd.Series(["DNS", "LOW", "SP", "RE", "UNAVAIL", "z", "x", "c", "low", "k", "u", "12"])
+    values, reasons = parse_figures(raw)
+    assert values.iloc[:11].isna().all() and values.iloc[11] == 12.0
+    assert reasons.tolist()[:11] == [
+        "did not submit results",
+        "rounds to 0 (too small to show)",
+        "small percentage (not published)",
+        "withheld (results under review)",
+        "unavailable",
+        "not applicable",
+        "not available",
+        "confidential (suppressed)",
+        "rounds to 0 (too small to show)",  # low: not 0, so no figure
+        "rounds to 0 (too small to show)",
+        "low reliability (withheld)",  # u: an EES cell holds no figure beside it
+    ]

@@ -89,3 +89,83 @@ def test_missing_required_keys_are_all_listed(tmp_path):
 def test_invalid_yaml_names_the_line(tmp_path):
     with pytest.raises(InputError, match=r"line 3: the params file is not valid YAML"):
         load_params(write(tmp_path, "report_id: x\ntitle: [unclosed\n"))
+
+
+def _ees_params(tmp_path, years=(2023, 2024), extra=""):
+    """An impact params file naming one EES performance file for both years."""
+    header = (
+        "time_period,school_urn,school_laestab,school_name,breakdown_topic,breakdown,subject,"
+        "expected_standard_pupil_percent,progress_measure_score"
+    )
+    rows = [f"{y - 1}{y % 100},100001,9990001,A,All pupils,Total,Maths,70,z" for y in years]
+    (tmp_path / "ees.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    info = "time_period,school_urn,school_laestab,telig\n202324,100001,9990001,30\n"
+    (tmp_path / "info.csv").write_text(info, encoding="utf-8")
+    (tmp_path / "r.csv").write_text("urn,cohort\n100001,1\n", encoding="utf-8")
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "report_id: r1\ntitle: T\nroster: r.csv\n"
+        f"baseline_year: {years[0]}\noutcome_year: {years[1]}\n"
+        f"performance:\n  {years[0]}: ees.csv\n  {years[1]}: ees.csv\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_one_ees_file_for_two_years_is_not_the_same_content_refusal(tmp_path):
+    params = load_params(_ees_params(tmp_path, extra="school_information:\n  2024: info.csv\n"))
+    assert params.performance[2023] == params.performance[2024] == tmp_path / "ees.csv"
+    assert params.school_information == {2024: tmp_path / "info.csv"}
+    assert params.table_files(2024) == {"information": tmp_path / "info.csv", "area": None}
+    assert params.table_files(2023) == {"information": None, "area": None}
+    assert params.input_files() == [tmp_path / "r.csv", tmp_path / "ees.csv", tmp_path / "info.csv"]
+    values = params.to_papermill()
+    assert values["school_information"] == {2024: str(tmp_path / "info.csv")}
+    assert values["la_performance"] is None
+    json.dumps(values)
+
+
+def test_an_ees_file_without_the_year_names_its_time_periods(tmp_path):
+    path = _ees_params(tmp_path)
+    (tmp_path / "ees.csv").write_text(
+        (tmp_path / "ees.csv").read_text().replace("202324", "202425"), encoding="utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        load_params(path)
+    message = str(err.value)
+    assert "no rows for 202324" in message and "it holds time_period 202223, 202425" in message
+    assert "'performance' (line 6)" in message
+
+
+def test_an_information_file_under_performance_says_where_it_goes(tmp_path):
+    path = _ees_params(tmp_path)
+    path.write_text(path.read_text().replace("2024: ees.csv", "2024: info.csv"))
+    with pytest.raises(InputError, match="it goes under 'school_information:'"):
+        load_params(path)
+
+
+def test_school_information_with_a_wide_file_is_refused(tmp_path):
+    path = write(tmp_path, BASE + "school_information:\n  2018: r.csv\n")
+    with pytest.raises(InputError, match="the 2018 performance table is a wide DfE file"):
+        load_params(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "line", "label"),
+    [("baseline_year", 4, "2020-21: no KS2 tests were taken (COVID-19)"),
+     ("outcome_year", 5, "2021-22: the tests were taken but results went to schools only")],
+)  # fmt: skip
+def test_a_year_without_school_level_data_exits_2_naming_the_key_and_line(
+    tmp_path, key, line, label
+):
+    text = BASE.replace("baseline_year: 2017", "baseline_year: 2021")
+    if key == "outcome_year":
+        text = BASE.replace("outcome_year: 2018", "outcome_year: 2022")
+    with pytest.raises(InputError) as err:
+        load_params(write(tmp_path, text))
+    assert err.value.exit_code == 2
+    year = 2021 if key == "baseline_year" else 2022
+    assert (
+        f"'{key}' (line {line}) asks for {year}, but there is no school-level KS2 data for " + label
+        in str(err.value)
+    )

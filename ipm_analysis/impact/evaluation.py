@@ -208,10 +208,24 @@ def read_inputs(
         columns = (*columns, "TELIG")
     tables = {
         year: read_performance_table(
-            params.performance[year], year, columns, chosen.design_columns(year)
+            params.performance[year],
+            year,
+            columns,
+            chosen.design_columns(year),
+            **params.table_files(year),
         )
         for year in params.years
     }
+    if params.weighting == "pupils":
+        for year, table in tables.items():
+            if chosen.coverage in table.absent:
+                raise InputError(
+                    f"'weighting: pupils' weights each school by its pupils in the progress "
+                    f"measure (TELIG x {chosen.coverage}), and the {year} file does not hold "
+                    f"{chosen.coverage} ({table.absent[chosen.coverage]}). Use 'weighting: "
+                    "schools', or the wide file for that year.",
+                    path=params.source,
+                )
     return full_roster, roster, tables
 
 

@@ -1,16 +1,21 @@
-"""Reading DfE KS2 performance tables (``*_ks2final.csv``) and their non-numeric codes.
+"""Reading DfE KS2 performance tables and their non-numeric codes.
 
 The one place that knows the file format: which columns hold which subject, which codes mean
 "no figure" (and why), and which ``RECTYPE`` is which kind of row. Everything is read as text
 first, because the same column mixes numbers, percentages and codes such as ``SUPP``.
+
+Two formats are read into one :class:`PerformanceTable` in the wide file's vocabulary: the
+"compare school performance" wide file (``*_ks2final.csv``, ``england_ks2revised.csv``) and
+the Explore Education Statistics long files (:mod:`ipm_analysis.inputs.ees`); the header says
+which (:func:`ipm_analysis.inputs.files.table_format`).
 """
 
 from __future__ import annotations
 
 import csv
 import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -18,21 +23,46 @@ import numpy as np
 import pandas as pd
 
 from ipm_analysis.core.errors import InputError
+from ipm_analysis.inputs.ees import read_ees_frame
+from ipm_analysis.inputs.files import (
+    EES_FORMATS,
+    EES_PERFORMANCE,
+    WIDE,
+    table_format,
+    wrong_file,
+)
 from ipm_analysis.inputs.subjects import EARLIEST_HISTORY
 from ipm_analysis.inputs.subjects import SUBJECTS as SUBJECTS  # re-exported
 from ipm_analysis.inputs.subjects import Subject as Subject
 from ipm_analysis.inputs.subjects import subject as subject
 
-#: Codes the DfE writes in place of a figure; each is a missing value and kept as its reason.
+#: Every code the DfE writes in place of a figure, in either format, and what it means: each
+#: is a missing value, kept as its reason. Codes are matched in upper case (EES writes ``z``,
+#: ``c``...). Decisions: ``low``/``k`` (a figure that rounds to 0 but is not 0) is missing, not
+#: 0, because its size is unknown; ``u`` (low reliability) is missing too, because an EES cell
+#: holds either a symbol or a figure, so no figure comes with it. The reasons of ``DNS``,
+#: ``SP``, ``RE`` and ``UNAVAIL`` are the DfE's usual meanings (the reference lists the codes
+#: without defining them).
 MISSING_CODES: dict[str, str] = {
+    # the wide "compare school performance" file
     "SUPP": "suppressed (small cohort)",
     "NE": "no eligible pupils",
     "NP": "not published",
     "LOWCOV": "low coverage",
     "NA": "not applicable",
     "NEW": "new school",
+    "DNS": "did not submit results",
+    "LOW": "rounds to 0 (too small to show)",
+    "SP": "small percentage (not published)",
+    "RE": "withheld (results under review)",
+    "UNAVAIL": "unavailable",
     "X": "not available",
     "": "blank",
+    # Explore Education Statistics symbols (x is the wide X above; low is LOW)
+    "Z": "not applicable",
+    "C": "confidential (suppressed)",
+    "K": "rounds to 0 (too small to show)",
+    "U": "low reliability (withheld)",
 }
 
 RECTYPE_MAINSTREAM = "1"
@@ -54,15 +84,29 @@ class PerformanceTable:
 
     ``frame`` has one row per file row, all columns as text (key columns stripped; figures
     are stripped when parsed), plus ``line``: the row's line number in the file (header = 1),
-    for error messages.
+    for error messages. ``format`` is :data:`~ipm_analysis.inputs.files.WIDE` or
+    :data:`~ipm_analysis.inputs.files.EES_PERFORMANCE` (then ``frame`` holds one row per
+    school, its ``line`` that of the school's first row in ``path``, and ``sources`` every file
+    read: performance, school information, LA/national). ``absent`` names the columns asked
+    for that the files cannot give, with why (``MATCOV``: "EES publishes no progress
+    coverage").
     """
 
     year: int
     path: Path
     frame: pd.DataFrame
+    format: str = WIDE
+    sources: tuple[Path, ...] = ()
+    absent: Mapping[str, str] = field(default_factory=dict)
 
     def rows(self, rectypes: Iterable[str]) -> pd.DataFrame:
         return self.frame[self.frame["RECTYPE"].isin(tuple(rectypes))]
+
+    @cached_property
+    def has_area_rows(self) -> bool:
+        """Whether the table has LA or national rows (RECTYPE 3, 4 or 5): a wide file always
+        has them; EES files only when the LA/national performance file was given."""
+        return bool(self.frame["RECTYPE"].isin((RECTYPE_LA, *RECTYPES_NATIONAL)).any())
 
     @cached_property
     def school_urns(self) -> frozenset[str]:
@@ -90,17 +134,56 @@ def read_performance_table(
     year: int,
     columns: Iterable[str] | None = None,
     optional: Iterable[str] = (),
+    *,
+    information: str | Path | None = None,
+    area: str | Path | None = None,
 ) -> PerformanceTable:
     """Read one KS2 performance table as text, keeping only ``columns`` (plus identity ones)
     and those of ``optional`` the file has.
 
+    ``path`` is a wide file or an EES school performance file (the header says which; an
+    EES file is filtered to ``year``'s ``time_period``). For EES, ``information`` is the
+    optional school information file (intake, ``URN_AC``, ``NFTYPE``) and ``area`` the
+    optional LA/national performance file; a wide file holds both itself, so neither may be
+    given with one.
+
     Raises :class:`InputError` when the file is missing, unreadable, not UTF-8, or lacks the
-    columns of a KS2 performance table.
+    columns of a KS2 performance table (or an EES file lacks ``year``).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("the KS2 performance table does not exist.", path=path)
     header = _read_header(path)
+    found = table_format(header)
+    if found == EES_PERFORMANCE:
+        ees = read_ees_frame(
+            path,
+            year,
+            columns or (),
+            (*CONTEXT_COLUMNS, *optional),
+            codes=MISSING_CODES.keys(),
+            information=information,
+            area=area,
+        )
+        return PerformanceTable(
+            year=int(year),
+            path=path,
+            frame=ees.frame,
+            format=EES_PERFORMANCE,
+            sources=ees.sources,
+            absent=ees.absent,
+        )
+    if found in EES_FORMATS:
+        raise InputError(wrong_file(found, "performance"), path=path, row=1)
+    for given, key in ((information, "school_information"), (area, "la_performance")):
+        if given is not None:
+            raise InputError(
+                f"'{key}' is for Explore Education Statistics files, but this performance "
+                "table is a wide DfE file, which holds those columns and rows itself; give "
+                f"'{key}' only with an EES performance file.",
+                path=path,
+                row=1,
+            )
     missing = [c for c in IDENTITY_COLUMNS if c not in header]
     if missing:
         raise InputError(
@@ -143,7 +226,7 @@ def read_performance_table(
         if _has_whitespace(frame[col].tolist()):
             frame[col] = frame[col].str.strip()
     frame["line"] = np.arange(2, len(frame) + 2)
-    return PerformanceTable(year=int(year), path=path, frame=frame)
+    return PerformanceTable(year=int(year), path=path, frame=frame, sources=(path,))
 
 
 def _has_whitespace(values: list[str]) -> bool:

@@ -22,6 +22,32 @@ from ipm_analysis.core.errors import InputError
 
 #: Columns every KS2 performance table (the DfE's wide file) has; a file without them is not one.
 IDENTITY_COLUMNS = ("RECTYPE", "LEA", "URN", "URN_AC", "SCHNAME")
+
+#: The formats a KS2 file can be in, told apart by its header (:func:`table_format`): the wide
+#: "compare school performance" file, and the Explore Education Statistics (EES) long files:
+#: school performance (one row per school x breakdown x subject), school information (one row
+#: per school), LA/national performance, and LA/national information (not read).
+WIDE = "wide"
+EES_PERFORMANCE = "ees_performance"
+EES_INFORMATION = "ees_information"
+EES_AREA = "ees_la_performance"
+EES_AREA_INFORMATION = "ees_la_information"
+EES_FORMATS = (EES_PERFORMANCE, EES_INFORMATION, EES_AREA, EES_AREA_INFORMATION)
+#: What each format is called in messages.
+FORMAT_NAMES = {
+    WIDE: "a DfE 'compare school performance' KS2 file (such as 850_ks2final.csv)",
+    EES_PERFORMANCE: "the Explore Education Statistics KS2 school performance file",
+    EES_INFORMATION: "the Explore Education Statistics KS2 school information file",
+    EES_AREA: "the Explore Education Statistics KS2 LA and national performance file",
+    EES_AREA_INFORMATION: "the Explore Education Statistics KS2 LA and national information file",
+}
+#: Which params key takes each format.
+FORMAT_KEYS = {
+    WIDE: "performance",
+    EES_PERFORMANCE: "performance",
+    EES_INFORMATION: "school_information",
+    EES_AREA: "la_performance",
+}
 #: Summary rows (LA: 3, national: 4 and 5) that every DfE KS2 performance table ends with.
 SUMMARY_RECTYPES = ("3", "4", "5")
 #: Columns holding the previous year's figures: a file's year is the latest such year plus 1.
@@ -110,22 +136,53 @@ def read_header(path: Path) -> list[str]:
         return [name.strip() for name in next(csv.reader(handle), [])]
 
 
-def check_performance_table_file(path: str | Path, year: int) -> Path:
-    """``path`` if it looks like a whole DfE KS2 performance table for ``year``.
+def table_format(header: list[str]) -> str | None:
+    """Which KS2 format a file's header is (:data:`WIDE`, :data:`EES_PERFORMANCE`, ...), or
+    None when it is none of them. EES headers are lower case; wide ones upper case."""
+    names = {name.strip().lstrip("\ufeff") for name in header}
+    if {"RECTYPE", "URN"} <= names:
+        return WIDE
+    if "time_period" not in names:
+        return None
+    if "school_urn" in names:
+        return EES_PERFORMANCE if {"subject", "breakdown"} <= names else EES_INFORMATION
+    if "establishment_type_group" in names or "old_la_code" in names:
+        return EES_AREA if "subject" in names else EES_AREA_INFORMATION
+    return None
 
-    Checks, from the header and the last lines only: the identity columns are there; where
-    the file names its own year (columns of the previous year's figures, such as
+
+def file_format(path: str | Path) -> str | None:
+    """:func:`table_format` of a file's header (None for an unreadable file)."""
+    try:
+        return table_format(read_header(Path(path)))
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def check_performance_table_file(path: str | Path, year: int) -> Path:
+    """``path`` if it looks like a whole KS2 performance table for ``year``, in either format.
+
+    A wide file: from the header and the last lines only, the identity columns are there;
+    where the file names its own year (columns of the previous year's figures, such as
     ``MATPROG_17`` in the 2017-18 file) it is ``year``; and the file ends with the summary
-    rows every DfE file ends with (a download cut short does not).
+    rows every DfE file ends with (a download cut short does not). An EES school performance
+    file: it holds ``year``'s ``time_period`` and its last row is whole. Another EES file
+    (school information, LA/national) is refused, saying which params key takes it.
     """
     path = check_csv_file(path, f"the {year} KS2 performance table")
     header = read_header(path)
+    found = table_format(header)
+    if found in EES_FORMATS:
+        if found != EES_PERFORMANCE:
+            raise InputError(wrong_file(found, "performance"), path=path, row=1)
+        return check_ees_file(path, EES_PERFORMANCE, [year], header)
     missing = [c for c in IDENTITY_COLUMNS if c not in header]
     if missing:
         raise InputError(
             f"this is not a KS2 performance table: it has no {', '.join(missing)} column "
             "(expected a DfE file such as 850_ks2final.csv, downloaded from 'Compare school "
-            "performance').",
+            "performance', or the Explore Education Statistics file 'Key stage 2 institution "
+            "level - Schools (performance)', whose header starts time_period, ...).",
             path=path,
             row=1,
         )
@@ -151,6 +208,115 @@ def check_performance_table_file(path: str | Path, year: int) -> Path:
             row=last_line,
         )
     return path
+
+
+def wrong_file(found: str, key: str) -> str:
+    """Which file goes where, for a file of format ``found`` given under params ``key``."""
+    wanted = {
+        "performance": "the school performance file (one row per school, breakdown and "
+        "subject: its header has subject and progress_measure_score) or a wide "
+        "..._ks2final.csv file",
+        "school_information": "the school information file (one row per school: telig, "
+        "ptfsm6cla1a, tks1average, urn_ac, nftype...)",
+        "la_performance": "the LA and national performance file (old_la_code, "
+        "establishment_type_group, subject...)",
+    }[key]
+    where = FORMAT_KEYS.get(found)
+    goes = (
+        f"; it goes under '{where}:'"
+        if where
+        else "; the workbook does not read it (the LA and national figures come from the LA "
+        "and national performance file)"
+    )
+    return f"this is {FORMAT_NAMES[found]}{goes}. '{key}:' takes {wanted}."
+
+
+def check_ees_file(
+    path: str | Path, kind: str, years: list[int], header: list[str] | None = None
+) -> Path:
+    """``path`` if it is an EES file of ``kind`` holding every one of ``years`` and whole.
+
+    The years are looked for as ``time_period`` codes at the start of a line (EES files put
+    ``time_period`` first): a byte search, no parsing, so a file of a million rows is checked
+    in well under a second. A missing year names the time periods the file has.
+    """
+    path = Path(path)
+    header = read_header(path) if header is None else header
+    found = table_format(header)
+    key = FORMAT_KEYS[kind]
+    if found != kind:
+        if found is None:
+            raise InputError(
+                f"this is not {FORMAT_NAMES[kind]}: its header does not start time_period, ... "
+                f"'{key}:' takes the file downloaded from Explore Education Statistics.",
+                path=path,
+                row=1,
+            )
+        raise InputError(wrong_file(found, key), path=path, row=1)
+    if header and header[0].strip().lstrip("\ufeff") == "time_period":
+        wanted = {year: _time_period(year) for year in years}
+        present = _periods_present(path, set(wanted.values()))
+        missing = [year for year, code in wanted.items() if code not in present]
+        if missing:
+            have = sorted(ees_periods(path))
+            codes = ", ".join(wanted[y] for y in missing)
+            raise InputError(
+                f"this file has no rows for {codes} (time_period of KS2 "
+                f"{', '.join(str(y) for y in missing)}); it holds time_period "
+                f"{', '.join(have) if have else 'none'}. Download the year from Explore "
+                "Education Statistics, or check the year in the params file.",
+                path=path,
+                column="time_period",
+            )
+    last_line, last = _last_record(path, header)
+    if not last:
+        raise InputError("the file has a header but no rows; download it again.", path=path, row=1)
+    if len(last) < len(header):
+        raise InputError(
+            f"the file looks truncated: its last row has {len(last)} of the header's "
+            f"{len(header)} columns. Download it again.",
+            path=path,
+            row=last_line,
+        )
+    return path
+
+
+def _time_period(year: int) -> str:
+    """The EES ``time_period`` code of a KS2 year (2023 -> ``202223``)."""
+    return f"{year - 1}{year % 100:02d}"
+
+
+def _periods_present(path: Path, codes: set[str]) -> set[str]:
+    """Which of ``codes`` start a line of the file (searched block by block)."""
+    needles = {code: f"\n{code},".encode() for code in codes}
+    found: set[str] = set()
+    carry = b"\n"
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(8 << 20), b""):
+            text = carry + block
+            found |= {code for code, needle in needles.items() if needle in text}
+            if found == codes:
+                break
+            carry = text[-16:]
+    return found
+
+
+def ees_periods(path: str | Path) -> set[str]:
+    """Every ``time_period`` starting a line of an EES file (reads the whole file; for
+    messages)."""
+    found: set[str] = set()
+    carry = b"\n"
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(8 << 20), b""):
+            text = carry + block
+            cut = text.rfind(b"\n")
+            found |= {m.decode() for m in _PERIOD.findall(text, 0, cut)}
+            carry = text[cut:]
+    found |= {m.decode() for m in _PERIOD.findall(carry)}
+    return found
+
+
+_PERIOD = re.compile(rb"\n(\d{6}),")
 
 
 def stated_year(header: list[str]) -> int | None:

@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from ipm_analysis.core.errors import InputError
-from ipm_analysis.inputs.files import check_csv_file, check_performance_table_file, same_content
+from ipm_analysis.inputs.files import (
+    EES_AREA,
+    EES_INFORMATION,
+    WIDE,
+    check_csv_file,
+    check_ees_file,
+    check_performance_table_file,
+    file_format,
+    same_content,
+)
+from ipm_analysis.inputs.ks2_years import unpublished_sentence
 from ipm_analysis.inputs.params_file import (
     IMPACT,
     KIND_NAMES,
@@ -55,6 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "title": REQUIRED,
     "roster": REQUIRED,
     "performance": REQUIRED,
+    "school_information": {},
+    "la_performance": None,
     "baseline_year": REQUIRED,
     "outcome_year": REQUIRED,
     "subject": "maths",
@@ -100,6 +112,8 @@ class ReportParams:
     performance: dict[int, Path]
     baseline_year: int
     outcome_year: int
+    school_information: dict[int, Path] = field(default_factory=dict)
+    la_performance: Path | None = None
     subject: str = "maths"
     threshold: float = -2.0
     cohorts: list[str] | None = None
@@ -136,6 +150,8 @@ class ReportParams:
         out = {name: getattr(self, name) for name in PARAMETER_NAMES}
         out["roster"] = str(self.roster)
         out["performance"] = {int(y): str(p) for y, p in self.performance.items()}
+        out["school_information"] = {int(y): str(p) for y, p in self.school_information.items()}
+        out["la_performance"] = None if self.la_performance is None else str(self.la_performance)
         out["comparators"] = [
             {
                 "label": c.label,
@@ -152,7 +168,16 @@ class ReportParams:
 
     def input_files(self) -> list[Path]:
         """Every file this report reads (for manifests and change detection)."""
-        return [self.roster, *(self.performance[y] for y in self.years), *self.pool_rosters]
+        ees = [self.school_information[y] for y in self.years if y in self.school_information]
+        if self.la_performance is not None:
+            ees.append(self.la_performance)
+        performance = dict.fromkeys(self.performance[y] for y in self.years)  # EES: one file
+        return [self.roster, *performance, *dict.fromkeys(ees), *self.pool_rosters]
+
+    def table_files(self, year: int) -> dict[str, Path | None]:
+        """The keyword arguments of ``read_performance_table`` for ``year``'s files beyond the
+        performance table: ``information`` and ``area`` (EES only; None when not given)."""
+        return {"information": self.school_information.get(year), "area": self.la_performance}
 
     @property
     def pool_rosters(self) -> list[Path]:
@@ -179,7 +204,11 @@ def load_params(path: str | Path) -> ReportParams:
             path=params_file.path,
         )
     params = _validate(
-        params_file.mapping, params_file.folder, params_file.path, key_problems(params_file)
+        params_file.mapping,
+        params_file.folder,
+        params_file.path,
+        key_problems(params_file),
+        params_file.lines,
     )
     files = check_input_files(params, params_file)
     return replace(params, synthetic=all_synthetic(files))
@@ -202,7 +231,10 @@ def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Pat
     for year in params.years:
         what = f"the {year} KS2 performance table"
         named_by("performance", check_csv_file, params.performance[year], what)
-    same = same_content({str(y): params.performance[y] for y in params.years})
+    formats = {year: file_format(params.performance[year]) for year in params.years}
+    # an EES file holds every year in one file: the same file for two years is expected
+    wide = {str(y): params.performance[y] for y in params.years if formats[y] == WIDE}
+    same = same_content(wide)
     if same:
         raise InputError(
             f"the files given for {same[0]} and {same[1]} have the same content, so every "
@@ -215,6 +247,34 @@ def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Pat
         files.append(
             named_by("performance", check_performance_table_file, params.performance[year], year)
         )
+    ees_years = [y for y in params.years if formats[y] != WIDE]
+    for year, path in params.school_information.items():
+        if year not in params.years:
+            continue
+        if year not in ees_years:
+            raise InputError(
+                f"{params_file.where('school_information')} names a file for {year}, but the "
+                f"{year} performance table is a wide DfE file, which holds the school "
+                "information itself; 'school_information' goes with Explore Education "
+                "Statistics performance files only.",
+                path=params_file.path,
+            )
+        what = f"the {year} KS2 school information file"
+        named_by("school_information", check_csv_file, path, what)
+        files.append(named_by("school_information", check_ees_file, path, EES_INFORMATION, [year]))
+    if params.la_performance is not None:
+        if not ees_years:
+            raise InputError(
+                f"{params_file.where('la_performance')} names an LA and national file, but "
+                "both performance tables are wide DfE files, which hold the LA and national "
+                "rows themselves; delete 'la_performance'.",
+                path=params_file.path,
+            )
+        what = "the KS2 LA and national performance file"
+        named_by("la_performance", check_csv_file, params.la_performance, what)
+        files.append(
+            named_by("la_performance", check_ees_file, params.la_performance, EES_AREA, ees_years)
+        )
     for roster in params.pool_rosters:
         what = "a roster whose schools are kept out of the comparison"
         files.append(named_by("exclude_from_pool", check_csv_file, roster, what))
@@ -226,11 +286,20 @@ def _validate(
     base_dir: Path,
     source: Path | None,
     key_problems: list[str] | None = None,
+    lines: dict[str, int] | None = None,
 ) -> ReportParams:
     problems: list[str] = list(key_problems or [])
 
     def fail(key: str, message: str) -> None:
         problems.append(f"'{key}' {message}")
+
+    def unpublished(key: str, year: int) -> None:
+        """A year without school-level data (2020, 2021, 2022): say why, at the key's line."""
+        sentence = unpublished_sentence(year)
+        if sentence:
+            line = (lines or {}).get(key)
+            where = f"'{key}' (line {line})" if line else f"'{key}'"
+            problems.append(f"{where} asks for {year}, but {sentence}")
 
     values = {k: mapping.get(k, DEFAULTS[k]) for k in DEFAULTS}
     for key, value in list(values.items()):
@@ -253,6 +322,9 @@ def _validate(
             return None
 
     baseline_year, outcome_year = year("baseline_year"), year("outcome_year")
+    for key, value in (("baseline_year", baseline_year), ("outcome_year", outcome_year)):
+        if value:
+            unpublished(key, value)
     if baseline_year and outcome_year and baseline_year >= outcome_year:
         fail("baseline_year", f"({baseline_year}) must be before outcome_year ({outcome_year})")
 
@@ -269,6 +341,26 @@ def _validate(
     for y in (baseline_year, outcome_year):
         if y and values["performance"] is not None and y not in performance:
             fail("performance", f"has no file for {y}; add '{y}: path/to/ks2final.csv'")
+    for y in performance:
+        if y not in (baseline_year, outcome_year):
+            unpublished("performance", y)
+    school_information: dict[int, Path] = {}
+    if values["school_information"] not in (None, {}):
+        if not isinstance(values["school_information"], dict):
+            fail(
+                "school_information",
+                "must map each year to an Explore Education Statistics school information CSV",
+            )
+        else:
+            for y, p in values["school_information"].items():
+                try:
+                    school_information[_as_year(y)] = _resolve(p, base_dir)
+                except ValueError:
+                    fail("school_information", f"has {y!r}, which is not a year such as 2023")
+    la_performance = values["la_performance"]
+    if la_performance is not None and not isinstance(la_performance, str):
+        fail("la_performance", f"must be one CSV file's path (got {la_performance!r})")
+        la_performance = None
     if values["subject"] not in SUBJECTS:
         fail("subject", f"must be one of {', '.join(SUBJECTS)} (got {values['subject']!r})")
     threshold = _number(values["threshold"], "threshold", fail)
@@ -348,6 +440,8 @@ def _validate(
         performance=performance,
         baseline_year=int(baseline_year),
         outcome_year=int(outcome_year),
+        school_information=school_information,
+        la_performance=None if la_performance in (None, "") else _resolve(la_performance, base_dir),
         subject=str(values["subject"]),
         threshold=float(threshold),
         cohorts=cohorts,

@@ -41,6 +41,8 @@ KEYS: dict[str, tuple[str, ...]] = {
         "title",
         "roster",
         "performance",
+        "school_information",
+        "la_performance",
         "baseline_year",
         "outcome_year",
         "subject",

@@ -145,7 +145,8 @@ def plan(
 def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
     """Build one report (already known to be out of date); never raises.
 
-    ``options`` (``pdf``, ``suppress``) go to :func:`ipm_analysis.pipeline.runner.run_report`.
+    ``options`` (``pdf``, ``suppress``, ``pool_rosters``) go to
+    :func:`ipm_analysis.pipeline.runner.run_report`.
     """
     from ipm_analysis.pipeline.runner import run_report
 
@@ -308,7 +309,15 @@ def run_batch(
         results = run_distributed(scheduler, queued, output_dir, progress.update)
     elif queued:
         jobs = max(1, min(jobs or default_jobs(), len(queued)))
-        results = run_local(queued, output_dir, jobs, progress.update, pdf=pdf, suppress=suppress)
+        results = run_local(
+            queued,
+            output_dir,
+            jobs,
+            progress.update,
+            pdf=pdf,
+            suppress=suppress,
+            pool_rosters=batch_rosters(params_files),
+        )
     else:
         results = []
     progress.close()

@@ -75,22 +75,25 @@ def rewrite_params(
     return mapping
 
 
-def make_job(params_path: Path) -> tuple[RemoteJob, dict[str, Path]]:
+def make_job(params_path: Path, prepared: Any = None) -> tuple[RemoteJob, dict[str, Path]]:
     """The job for one params file (of any kind) and its data files (shipped name -> local
-    path)."""
+    path). ``prepared`` (the batch plan's ``PreparedReport``) carries what the plan added, such
+    as the batch's other rosters kept out of the comparison pool."""
     import yaml
 
     from ipm_analysis.pipeline.manifest import code_fingerprint
     from ipm_analysis.pipeline.runner import kind_of, papermill_parameters, report_inputs
 
     kind = kind_of(params_path)
-    parameters = papermill_parameters(params_path, kind)
-    inputs = report_inputs(params_path, kind)
+    parameters = prepared.parameters if prepared else papermill_parameters(params_path, kind)
+    inputs = prepared.inputs if prepared else report_inputs(params_path, kind)
     data = [p for role, p in inputs.items() if role not in ("params", "notebook")]
     # one folder per file keeps each file's own name (the report shows file names)
     files = {f"inputs/{i}/{path.name}": path for i, path in enumerate(data)}
     shipped = {path.resolve(): name for name, path in files.items()}
     mapping = yaml.safe_load(Path(params_path).read_text(encoding="utf-8"))
+    if parameters.get("exclude_from_pool"):
+        mapping["exclude_from_pool"] = list(parameters["exclude_from_pool"])
     rewritten = rewrite_params(mapping, Path(params_path).resolve().parent, shipped)
     job = RemoteJob(
         report_id=parameters["report_id"],
@@ -182,13 +185,14 @@ def publish_remote(
     params_path: Path,
     output_dir: Path,
     hashes: dict[str, dict[str, Any]],
+    parameters: dict[str, Any] | None = None,
 ) -> Path:
     """Unpack a worker's result into a temp folder, write its manifest (from the local
     files), and move it into place atomically; a failure is kept in ``<id>.failed/``."""
     from ipm_analysis.pipeline import manifest
     from ipm_analysis.pipeline.runner import explain_failure, papermill_parameters, publish
 
-    parameters = papermill_parameters(params_path)
+    parameters = parameters or papermill_parameters(params_path)
     report_id = parameters["report_id"]
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{report_id}.building-", dir=output_dir))
@@ -260,8 +264,9 @@ def run_distributed(
     try:
         for item in queued:
             try:
-                job, files = make_job(item.params_path)
-                hashes[item.params_path] = input_hashes(report_inputs(item.params_path))
+                job, files = make_job(item.params_path, item.prepared)
+                inputs = item.prepared.inputs if item.prepared else None
+                hashes[item.params_path] = input_hashes(inputs or report_inputs(item.params_path))
                 remote_files = {}
                 for name, path in files.items():
                     digest = sha256_file(path)
@@ -279,8 +284,13 @@ def run_distributed(
             item = futures[future]
             try:
                 result = future.result()
+                parameters = item.prepared.parameters if item.prepared else None
                 folder = publish_remote(
-                    result, item.params_path, Path(output_dir), hashes[item.params_path]
+                    result,
+                    item.params_path,
+                    Path(output_dir),
+                    hashes[item.params_path],
+                    parameters,
                 )
                 warnings = tuple(read_warnings(folder))
                 outcome = replace(item, status="built", seconds=result.seconds, warnings=warnings)

@@ -53,6 +53,12 @@ def _impact_inputs(parameters: dict[str, Any]) -> dict[str, Path]:
     years = (parameters["baseline_year"], parameters["outcome_year"])
     files = {"roster": Path(parameters["roster"])}
     files.update({f"performance {y}": Path(parameters["performance"][y]) for y in years})
+    information = parameters.get("school_information") or {}
+    files.update(
+        {f"school information {y}": Path(information[y]) for y in years if y in information}
+    )
+    if parameters.get("la_performance"):
+        files["la performance"] = Path(parameters["la_performance"])
     rosters = [p for p in parameters.get("exclude_from_pool", []) if p.lower().endswith(".csv")]
     files.update({f"kept out of the pool {i}": Path(p) for i, p in enumerate(rosters, 1)})
     return files
@@ -225,6 +231,7 @@ def run_report(
     pdf: bool = False,
     suppress: bool | None = None,
     prepared: PreparedReport | None = None,
+    pool_rosters: Sequence[str | Path] = (),
 ) -> ReportResult:
     """Build one report into ``<output_dir>/<report_id>/``; returns where it went.
 
@@ -233,7 +240,7 @@ def run_report(
     (before publishing, so a failed PDF publishes nothing); ``suppress`` overrides the params
     file's disclosure control when not None. Under ``ipm``, Ctrl-C or SIGTERM stops the kernel
     and removes the half-built folder (:mod:`ipm_analysis.pipeline.stopping`); the earlier
-    report stays as it was.
+    report stays as it was. ``pool_rosters``: see :func:`prepare_report`.
     """
     from ipm_analysis.pipeline import manifest
 
@@ -241,7 +248,14 @@ def run_report(
     output_dir = Path(output_dir)
     if prepared is None:
         check_output_dir(output_dir)
-        prepared = prepare_report(params_path, output_dir, force=force, pdf=pdf, suppress=suppress)
+        prepared = prepare_report(
+            params_path,
+            output_dir,
+            force=force,
+            pdf=pdf,
+            suppress=suppress,
+            pool_rosters=pool_rosters,
+        )
     if pdf:
         from ipm_analysis.pipeline.pdf import check_pdf_tools
 

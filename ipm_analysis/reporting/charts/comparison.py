@@ -41,8 +41,15 @@ def _interval(row: pd.Series | None) -> str:
 
 
 def _pick(summary: pd.DataFrame, measure: str, group: str) -> pd.Series | None:
+    """The row of ``measure`` and ``group``, its figures as floats (NaN for a blank or a
+    suppressed figure, whatever the column's dtype)."""
     rows = summary[(summary["measure"] == measure) & (summary["group"] == group)]
-    return None if rows.empty else rows.iloc[0]
+    if rows.empty:
+        return None
+    row = rows.iloc[0].copy()
+    for column in ("change", "ci_low", "ci_high"):
+        row[column] = float("nan") if pd.isna(row[column]) else float(row[column])
+    return row
 
 
 def one_population(summary: pd.DataFrame, chart: str) -> None:
@@ -82,7 +89,7 @@ def forest_plot(
     one_population(summary, "forest_plot")
     net_rows = summary[
         (summary["measure"] == "net_change")
-        & (summary["n_schools"] > 0)
+        & (summary["n_schools"].fillna(0) > 0)
         & (summary["group"] != TLA_DIFFERENCE)
     ]
     groups = list(dict.fromkeys(net_rows["group"]))
