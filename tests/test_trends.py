@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.impact.trends import event_study, trend_rows
+from ipm_analysis.impact.trends import Histories, event_study, trend_rows
 
 YEARS = [2016, 2017, 2018]
 T975_DF2 = 4.3026527
@@ -57,23 +57,16 @@ def case():
     return project, pool, covariates, sets, memberships
 
 
-def project_covariates(project: pd.DataFrame) -> pd.DataFrame:
-    """What the project schools were matched on (one variable: no bias correction)."""
-    return pd.DataFrame({"baseline": project[2017]})
+def histories(project, pool, covariates, sets) -> Histories:
+    """The trends' inputs, the project matched on its 2017 score (one variable: no bias
+    correction)."""
+    matched_on = pd.DataFrame({"baseline": project[2017]})
+    return Histories(project, pool, matched_on, covariates, sets, ["baseline"])
 
 
 def test_event_study_gaps_by_hand(case):
     project, pool, covariates, sets, memberships = case
-    out = event_study(
-        project,
-        pool,
-        project_covariates(project),
-        covariates,
-        sets,
-        ["baseline"],
-        memberships,
-        2017,
-    )
+    out = event_study(histories(project, pool, covariates, sets), memberships, 2017)
     rows = out[out["group"].eq("all")].set_index("year")
     assert rows["relative_year"].to_dict() == {2016: -1, 2017: 0, 2018: 1}
     assert rows["n_schools"].tolist() == [3, 3, 3]
@@ -98,16 +91,7 @@ def test_event_study_gaps_by_hand(case):
 
 def test_event_study_group_of_two_has_a_mean_but_no_interval(case):
     project, pool, covariates, sets, memberships = case
-    out = event_study(
-        project,
-        pool,
-        project_covariates(project),
-        covariates,
-        sets,
-        ["baseline"],
-        memberships,
-        2017,
-    )
+    out = event_study(histories(project, pool, covariates, sets), memberships, 2017)
     row = out[out["group"].eq("pair") & out["year"].eq(2018)].iloc[0]
     assert row["n_schools"] == 2
     assert row["gap_change"] == pytest.approx(3.0)  # (3 + 3) / 2
@@ -116,16 +100,7 @@ def test_event_study_group_of_two_has_a_mean_but_no_interval(case):
 
 def test_trend_rows_pre_gap_and_did_by_hand(case):
     project, pool, covariates, sets, memberships = case
-    out = trend_rows(
-        project,
-        pool,
-        project_covariates(project),
-        covariates,
-        sets,
-        ["baseline"],
-        memberships,
-        (2017, 2018),
-    )
+    out = trend_rows(histories(project, pool, covariates, sets), memberships, (2017, 2018))
     rows = out[out["group"].eq("all")].set_index("measure")
     assert list(rows.index) == ["pre_gap", "did"]
     assert set(out["population"]) == {"itt"}
@@ -152,16 +127,7 @@ def test_trend_rows_pre_gap_and_did_by_hand(case):
 def test_trend_rows_use_schools_with_a_pre_year_only(case):
     project, pool, covariates, sets, memberships = case
     project.loc["P3", 2016] = np.nan
-    out = trend_rows(
-        project,
-        pool,
-        project_covariates(project),
-        covariates,
-        sets,
-        ["baseline"],
-        memberships,
-        (2017, 2018),
-    )
+    out = trend_rows(histories(project, pool, covariates, sets), memberships, (2017, 2018))
     did = out[out["measure"].eq("did") & out["group"].eq("all")].iloc[0]
     # P1 and P2 only: (2 + 1) / 2 = 1.5; two schools, so no interval
     assert did["n_schools"] == 2
@@ -172,13 +138,6 @@ def test_trend_rows_use_schools_with_a_pre_year_only(case):
 def test_no_trend_rows_without_a_pre_year(case):
     project, pool, covariates, sets, memberships = case
     out = trend_rows(
-        project[[2017, 2018]],
-        pool,
-        project_covariates(project),
-        covariates,
-        sets,
-        ["baseline"],
-        memberships,
-        (2017, 2018),
+        histories(project[[2017, 2018]], pool, covariates, sets), memberships, (2017, 2018)
     )
     assert out.empty

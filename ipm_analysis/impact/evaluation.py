@@ -62,7 +62,12 @@ from ipm_analysis.impact.summary import (
     school_changes,
     school_weights,
 )
-from ipm_analysis.impact.trends import EVENT_STUDY_COLUMNS, event_study, trend_rows
+from ipm_analysis.impact.trends import (
+    EVENT_STUDY_COLUMNS,
+    Histories,
+    event_study,
+    trend_rows,
+)
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_LA,
@@ -384,28 +389,11 @@ def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFram
     ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
 
     project_years, pool_years = _yearly_progress(ev, project.index, tables)
-    trend = trend_rows(
-        project_years,
-        pool_years,
-        covariates,
-        pool_covariates,
-        sets,
-        ev.match_on,
-        memberships,
-        params.years,
-        weights,
+    histories = Histories(
+        project_years, pool_years, covariates, pool_covariates, sets, ev.match_on, weights
     )
-    ev.event_study = event_study(
-        project_years,
-        pool_years,
-        covariates,
-        pool_covariates,
-        sets,
-        ev.match_on,
-        memberships,
-        params.baseline_year,
-        weights,
-    )
+    trend = trend_rows(histories, memberships, params.years)
+    ev.event_study = event_study(histories, memberships, params.baseline_year)
     ev.placebo = _placebo(ev, project, covariates, pool_covariates, memberships, weights)
     frames = [rows, trend]
     if ev.crosses_capping:

@@ -21,6 +21,8 @@ comparison schools shared between match sets, as the net change does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -125,81 +127,96 @@ def _gap_estimate(
     }
 
 
+@dataclass(frozen=True)
+class Histories:
+    """Everything the trends need, gathered once: progress by year (columns) of the project
+    schools (index project URN) and of the pool (index pool URN), what each was matched on,
+    the match sets (:func:`impact.matching.match_sets`), ``match_on`` and the project weights
+    (None: one school, one vote)."""
+
+    project_years: pd.DataFrame
+    pool_years: pd.DataFrame
+    project_covariates: pd.DataFrame
+    pool_covariates: pd.DataFrame
+    sets: pd.DataFrame
+    match_on: Sequence[str]
+    weights: pd.Series | None = None
+
+    @cached_property
+    def positions(self) -> SetPositions:
+        return set_positions(self.sets, self.project_years.index, self.pool_years.index)
+
+    @cached_property
+    def weight_array(self) -> np.ndarray:
+        index = self.project_years.index
+        if self.weights is None:
+            return np.ones(len(index))
+        return self.weights.reindex(index).to_numpy(float)
+
+    def gaps(self, year: int, base: int) -> _Years:
+        return _Years(
+            self.project_years,
+            self.pool_years,
+            self.project_covariates,
+            self.pool_covariates,
+            self.positions,
+            self.match_on,
+            year,
+            base,
+        )
+
+    def groups(self, memberships: Mapping[str, pd.DataFrame]):
+        """(population, group, which project schools are in it) for every group."""
+        for population, membership in memberships.items():
+            members = membership.reindex(self.project_years.index).fillna(False).astype(bool)
+            for group in members.columns:
+                yield population, group, members[group].to_numpy()
+
+    def estimate(self, gaps: _Years, in_group: np.ndarray) -> dict:
+        return _gap_estimate(gaps, self.positions, in_group, self.weight_array)
+
+
 def event_study(
-    project_years: pd.DataFrame,
-    pool_years: pd.DataFrame,
-    project_covariates: pd.DataFrame,
-    pool_covariates: pd.DataFrame,
-    sets: pd.DataFrame,
-    match_on: Sequence[str],
-    memberships: Mapping[str, pd.DataFrame],
-    baseline_year: int,
-    weights: pd.Series | None = None,
+    histories: Histories, memberships: Mapping[str, pd.DataFrame], baseline_year: int
 ) -> pd.DataFrame:
-    """Project and comparison progress in every year either file holds, per population and
+    """Project and comparison progress in every year the files hold, per population and
     group, relative to ``baseline_year`` (see the module docstring).
 
-    ``project_years``: index project urn, one column per year (progress; NaN where absent);
-    ``pool_years``: the same for pool schools; ``sets``: the match sets
-    (:func:`impact.matching.match_sets`). Years are the columns of ``project_years``. Each
-    row's ``gap_change`` (with its interval) is the gap minus the gap in the baseline year,
-    over the schools with a score in both years; 0 in the baseline year by construction (no
-    interval there).
+    Years are the columns of ``histories.project_years``. Each row's ``gap_change`` (with its
+    interval) is the gap minus the gap in the baseline year, over the schools with a score in
+    both years; 0 in the baseline year by construction (no interval there).
     """
-    index = project_years.index
-    w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
-    positions = set_positions(sets, index, pool_years.index)
     by_year = {
-        year: _Years(
-            project_years,
-            pool_years,
-            project_covariates,
-            pool_covariates,
-            positions,
-            match_on,
-            year,
-            baseline_year,
-        )
-        for year in sorted(project_years.columns)
+        year: histories.gaps(year, baseline_year)
+        for year in sorted(histories.project_years.columns)
     }
     rows = []
-    for population, membership in memberships.items():
-        members = membership.reindex(index).fillna(False).astype(bool)
-        for group in members.columns:
-            in_group = members[group].to_numpy()
-            for year, years in by_year.items():
-                found = _gap_estimate(years, positions, in_group, w_all)
-                est = found["estimate"]
-                rows.append(
-                    {
-                        "population": population,
-                        "group": group,
-                        "year": int(year),
-                        "relative_year": int(year - baseline_year),
-                        "n_schools": found["n_schools"],
-                        "project": found["project"],
-                        "comparison": found["comparison"],
-                        "gap": found["gap"],
-                        "gap_change": est.value,
-                        # the baseline year is the reference: its 0 is exact, not estimated
-                        "ci_low": est.ci_low if year != baseline_year else np.nan,
-                        "ci_high": est.ci_high if year != baseline_year else np.nan,
-                    }
-                )
+    for population, group, in_group in histories.groups(memberships):
+        for year, gaps in by_year.items():
+            found = histories.estimate(gaps, in_group)
+            est = found["estimate"]
+            reference = year == baseline_year  # its 0 is exact, not estimated
+            rows.append(
+                {
+                    "population": population,
+                    "group": group,
+                    "year": int(year),
+                    "relative_year": int(year - baseline_year),
+                    "n_schools": found["n_schools"],
+                    "project": found["project"],
+                    "comparison": found["comparison"],
+                    "gap": found["gap"],
+                    "gap_change": est.value,
+                    "ci_low": np.nan if reference else est.ci_low,
+                    "ci_high": np.nan if reference else est.ci_high,
+                }
+            )
     out = pd.DataFrame(rows, columns=EVENT_STUDY_COLUMNS)
     return out.astype({"n_schools": int})
 
 
 def trend_rows(
-    project_years: pd.DataFrame,
-    pool_years: pd.DataFrame,
-    project_covariates: pd.DataFrame,
-    pool_covariates: pd.DataFrame,
-    sets: pd.DataFrame,
-    match_on: Sequence[str],
-    memberships: Mapping[str, pd.DataFrame],
-    years: tuple[int, int],
-    weights: pd.Series | None = None,
+    histories: Histories, memberships: Mapping[str, pd.DataFrame], years: tuple[int, int]
 ) -> pd.DataFrame:
     """The ``pre_gap`` and ``did`` summary rows (summary.csv layout), from the year before
     the baseline; no rows when no school has a score that year. ``baseline`` holds the gap in
@@ -207,39 +224,26 @@ def trend_rows(
     (``did``), ``change`` their difference with its interval."""
     baseline_year, outcome_year = years
     pre = baseline_year - 1
+    project_years = histories.project_years
     rows: list[dict] = []
     if pre not in project_years or project_years[pre].isna().all():
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    index = project_years.index
-    w_all = np.ones(len(index)) if weights is None else weights.reindex(index).to_numpy(float)
-    positions = set_positions(sets, index, pool_years.index)
     for measure, year in (("pre_gap", baseline_year), ("did", outcome_year)):
-        years = _Years(
-            project_years,
-            pool_years,
-            project_covariates,
-            pool_covariates,
-            positions,
-            match_on,
-            year,
-            pre,
-        )
-        for population, membership in memberships.items():
-            members = membership.reindex(index).fillna(False).astype(bool)
-            for group in members.columns:
-                found = _gap_estimate(years, positions, members[group].to_numpy(), w_all)
-                est = found["estimate"]
-                rows.append(
-                    {
-                        "measure": measure,
-                        "group": group,
-                        "population": population,
-                        "n_schools": found["n_schools"],
-                        "baseline": found["gap_base"],
-                        "outcome": found["gap"],
-                        "change": est.value,
-                        "ci_low": est.ci_low,
-                        "ci_high": est.ci_high,
-                    }
-                )
+        gaps = histories.gaps(year, pre)
+        for population, group, in_group in histories.groups(memberships):
+            found = histories.estimate(gaps, in_group)
+            est = found["estimate"]
+            rows.append(
+                {
+                    "measure": measure,
+                    "group": group,
+                    "population": population,
+                    "n_schools": found["n_schools"],
+                    "baseline": found["gap_base"],
+                    "outcome": found["gap"],
+                    "change": est.value,
+                    "ci_low": est.ci_low,
+                    "ci_high": est.ci_high,
+                }
+            )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({"n_schools": int})

@@ -129,32 +129,36 @@ NOT_IN_EES: dict[str, str] = {
     for name in ("READCOV", "WRITCOV", "MATCOV", "READCOV_FSM6CLA1A", "MATCOV_FSM6CLA1A")
 }
 
+#: The information file's text fields (codes, names, addresses), not figures.
+_TEXT_FIELDS = (
+    "alphaind",
+    "old_la_code",
+    "new_la_code",
+    "la_name",
+    "school_laestab",
+    "estab",
+    "school_urn",
+    "school_name",
+    "full_address",
+    "address1",
+    "address2",
+    "address3",
+    "telnum",
+    "pcon_code",
+    "pcon_name",
+    "urn_ac",
+    "school_name_ac",
+    "open_ac",
+    "nftype",
+    "iclose",
+    "reldenom",
+    "agerange",
+)
 #: Columns of the EES school information file (``ees-headers.md``): a wide column whose lower
 #: case is one of these comes from that file.
 INFORMATION_FIELDS = frozenset(
     [
-        "alphaind",
-        "old_la_code",
-        "new_la_code",
-        "la_name",
-        "school_laestab",
-        "estab",
-        "school_urn",
-        "school_name",
-        "full_address",
-        "address1",
-        "address2",
-        "address3",
-        "telnum",
-        "pcon_code",
-        "pcon_name",
-        "urn_ac",
-        "school_name_ac",
-        "open_ac",
-        "nftype",
-        "iclose",
-        "reldenom",
-        "agerange",
+        *_TEXT_FIELDS,
         "tab15",
         "tab1618",
         "totpups",
@@ -202,32 +206,7 @@ NATIONAL_GROUPS = {"All state funded": "5"}
 LA_GROUP = "All state funded"
 
 #: Information fields holding text, not figures (not checked as numbers).
-_TEXT_INFORMATION = frozenset(
-    [
-        "alphaind",
-        "old_la_code",
-        "new_la_code",
-        "la_name",
-        "school_laestab",
-        "estab",
-        "school_urn",
-        "school_name",
-        "full_address",
-        "address1",
-        "address2",
-        "address3",
-        "telnum",
-        "pcon_code",
-        "pcon_name",
-        "urn_ac",
-        "school_name_ac",
-        "open_ac",
-        "nftype",
-        "iclose",
-        "reldenom",
-        "agerange",
-    ]
-)
+_TEXT_INFORMATION = frozenset(_TEXT_FIELDS)
 _IDENTITY = ("RECTYPE", "LEA", "URN", "URN_AC", "SCHNAME")
 _KEYS = ("time_period", "school_urn", "school_laestab", "school_name")
 _PRIOR = re.compile(r"^(?P<base>.+)_(?P<yy>\d\d)$")
