@@ -75,6 +75,9 @@ def test_manifest_records_params_hashes_versions_and_code(batch):
         "roster": root / "a_roster.csv",
         "performance 2017": root / "data" / "2017" / "999_ks2final.csv",
         "performance 2018": root / "data" / "2018" / "999_ks2final.csv",
+        # the other rosters beside a.yaml stay out of its comparison pool
+        "kept out of the pool 1": root / "b_roster.csv",
+        "kept out of the pool 2": root / "bad_roster.csv",
         "notebook": report_notebook("impact_report.ipynb"),
     }
     assert set(record["inputs"]) == set(expected)
@@ -115,14 +118,23 @@ def test_unchanged_batch_is_skipped_and_one_changed_byte_rebuilds_its_readers(ba
         ]
     finally:
         table_2017.write_bytes(original)
-
-    before = {p: (out / p / "manifest.json").read_bytes() for p in ("a", "b")}
+    # b's roster is also the list of schools kept out of a's comparison pool: both rebuild
+    assert [(i.status, i.message) for i in plan(params, out)] == [
+        ("queued", "kept out of the pool 1 changed"),
+        ("queued", "roster changed"),
+    ]
     done = ipm("batch", *map(str, params), "--output-dir", str(out), "--jobs", "2")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 built, 0 failed, 0 skipped" in done.stdout
+    assert "School &lt;100004!" in (out / "b" / "report.html").read_text(encoding="utf-8")
+
+    before = {p: (out / p / "manifest.json").read_bytes() for p in ("a", "b")}
+    with params[1].open("a", encoding="utf-8") as handle:  # a byte only b reads
+        handle.write("# edited\n")
+    done = ipm("batch", *map(str, params), "--output-dir", str(out))
     assert "1 built, 0 failed, 1 skipped" in done.stdout
     assert (out / "a" / "manifest.json").read_bytes() == before["a"]  # a was not rebuilt
     assert (out / "b" / "manifest.json").read_bytes() != before["b"]
-    assert "School &lt;100004!" in (out / "b" / "report.html").read_text(encoding="utf-8")
 
     done = ipm("batch", *map(str, params), "--output-dir", str(out))
     assert "0 built, 0 failed, 2 skipped" in done.stdout

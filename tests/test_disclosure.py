@@ -12,7 +12,7 @@ from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 from ipm_analysis.reporting.charts.impact import all_charts
 from ipm_analysis.reporting.outputs import write_tables
-from ipm_analysis.reporting.presentation import headline, measure_table
+from ipm_analysis.reporting.presentation import headline, measure_table, population_rows
 
 from conftest import ipm
 
@@ -82,7 +82,8 @@ def test_report_suppresses_by_default_and_no_suppress_keeps_true_values(made_up,
     # all: 100001 -2.0, 100002 -3.0, 100003 1.0, 100006 (as 200006) -2.5: 4 schools, shown
     assert on.loc[("progress", "all"), "n_schools"] == 4
     assert on.loc[("progress", "all"), "baseline"] == pytest.approx(-6.5 / 4)
-    charts = all_charts(ev.summary, ev.schools, years=(2017, 2018), la_name="LA", subject="maths")
+    completed = population_rows(ev.summary, "completed")
+    charts = all_charts(completed, ev.schools, years=(2017, 2018), la_name="LA", subject="maths")
     assert "Cohort 2 (1 school): c, not shown because too few schools" in charts[0].alt
     ev_off = evaluate(replace(params, min_n=3, suppress=False))
     write_tables(ev_off, str(tmp_path / "off"))

@@ -1,5 +1,6 @@
-"""Who may be a comparison school: never a school of the project, of an earlier cohort named
-under ``exclude_from_pool``, or of any roster in the same batch."""
+"""Who may be a comparison school: never a school of the project, nor of another roster of the
+programme: those named under ``exclude_from_pool``, or, by default, the rosters of the other
+impact params files beside this one (what ``ipm batch`` builds together)."""
 
 from __future__ import annotations
 
@@ -11,36 +12,48 @@ from pathlib import Path
 from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.params import load_params
 from ipm_analysis.inputs.roster import read_roster
-from ipm_analysis.pipeline.batch import plan
+from ipm_analysis.pipeline.runner import prepare_report
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST, SECOND = REPO / "params" / "ipm_2017_18.yaml", REPO / "params" / "ipm_2018_19.yaml"
 COHORT_3 = REPO / "examples" / "rosters" / "ipm_2018_19_roster.csv"
+COHORTS_1_2 = REPO / "examples" / "rosters" / "ipm_2017_18_roster.csv"
 
 
-def test_a_named_roster_and_named_urns_leave_the_pool():
-    params = load_params(FIRST)
+def test_by_default_the_other_rosters_beside_the_params_file_leave_the_pool():
+    first, second = load_params(FIRST), load_params(SECOND)
+    assert first.exclude_from_pool == [str(COHORT_3.resolve())]
+    assert second.exclude_from_pool == [str(COHORTS_1_2.resolve())]
     cohort_3 = set(read_roster(COHORT_3)["urn"])
-    pool = set(evaluate(params).pool.index)
-    assert len(cohort_3 & pool) == 29  # 30 schools, one without a 2017 and 2018 score
-    without = evaluate(replace(params, exclude_from_pool=[str(COHORT_3)]))
-    assert not cohort_3 & set(without.pool.index)
+    pool = set(evaluate(first).pool.index)
+    assert not cohort_3 & pool
+    everyone = set(evaluate(replace(first, exclude_from_pool=[])).pool.index)
+    assert len(cohort_3 & everyone) == 29  # 30 schools, one without scores in both years
     # and 910159, whose row names cohort 3's academy 990002 as its new URN
-    assert set(without.pool.index) == pool - cohort_3 - {"910159"}
+    assert pool == everyone - cohort_3 - {"910159"}
+
+
+def test_named_urns_leave_the_pool():
+    params = load_params(FIRST)
+    pool = set(evaluate(params).pool.index)
     two = sorted(pool)[:2]
-    fewer = evaluate(replace(params, exclude_from_pool=two))
+    fewer = evaluate(replace(params, exclude_from_pool=[*params.exclude_from_pool, *two]))
     assert set(fewer.pool.index) == pool - set(two)
 
 
-def test_a_batch_keeps_every_roster_out_of_every_pool(tmp_path):
-    items = plan([FIRST, SECOND], tmp_path)
-    excluded = {item.report_id: item.prepared.parameters["exclude_from_pool"] for item in items}
-    assert excluded["ipm-2017-18"] == [str(COHORT_3.resolve())]
-    first_roster = REPO / "examples" / "rosters" / "ipm_2017_18_roster.csv"
-    assert excluded["ipm-2018-19"] == [str(first_roster.resolve())]
-    # the roster kept out is an input: changing it makes the report out of date
-    roles = items[0].prepared.inputs
-    assert roles["kept out of the pool 1"] == COHORT_3.resolve()
+def test_an_explicit_list_replaces_the_default_and_the_rosters_are_inputs(tmp_path):
+    folder = tmp_path / "params"
+    folder.mkdir()
+    for path in (FIRST, SECOND):
+        text = path.read_text(encoding="utf-8").replace("../", f"{REPO}/")
+        (folder / path.name).write_text(text, encoding="utf-8")
+    alone = folder / FIRST.name
+    prepared = prepare_report(alone, tmp_path / "out")
+    assert prepared.inputs["kept out of the pool 1"] == COHORT_3.resolve()
+    with alone.open("a", encoding="utf-8") as handle:
+        handle.write("exclude_from_pool: []\n")
+    assert load_params(alone).exclude_from_pool == []
+    assert load_params(folder / SECOND.name).exclude_from_pool == [str(COHORTS_1_2.resolve())]
 
 
 def test_exclude_from_pool_refuses_what_is_neither_a_urn_nor_a_roster(tmp_path):

@@ -210,8 +210,39 @@ def load_params(path: str | Path) -> ReportParams:
         key_problems(params_file),
         params_file.lines,
     )
+    params = replace(params, exclude_from_pool=_with_sibling_rosters(params, params_file))
     files = check_input_files(params, params_file)
     return replace(params, synthetic=all_synthetic(files))
+
+
+def sibling_rosters(params_path: Path) -> list[Path]:
+    """The rosters named by the other impact params files in ``params_path``'s folder: what
+    ``ipm batch`` builds together. Files that cannot be read are left to their own build."""
+    found = []
+    folder = params_path.resolve().parent
+    for other in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        if other.resolve() == params_path.resolve():
+            continue
+        try:
+            sibling = read_params_file(other)
+        except InputError:
+            continue
+        roster = sibling.mapping.get("roster")
+        if sibling.kind == IMPACT and isinstance(roster, str) and roster.strip():
+            found.append(_resolve(roster, sibling.folder))
+    return found
+
+
+def _with_sibling_rosters(params: ReportParams, params_file: ParamsFile) -> list[str]:
+    """``exclude_from_pool`` plus every roster of the other impact params files beside this
+    one (the default: a school another cohort of the programme worked with is no comparison
+    for this one). ``exclude_from_pool: []`` written out keeps only the report's own roster
+    out."""
+    if "exclude_from_pool" in params_file.mapping:
+        return params.exclude_from_pool
+    own = params.roster.resolve()
+    extra = [str(r) for r in sibling_rosters(params_file.path) if r.resolve() != own]
+    return list(dict.fromkeys([*params.exclude_from_pool, *extra]))
 
 
 def check_input_files(params: ReportParams, params_file: ParamsFile) -> list[Path]:

@@ -70,24 +70,6 @@ def find_params(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
-def batch_rosters(params_files: Sequence[Path]) -> list[str]:
-    """The roster of every impact params file of a batch (files that cannot be read are left
-    to :func:`plan`, which reports them): every school on them stays out of every report's
-    comparison pool."""
-    from ipm_analysis.inputs.params_file import IMPACT, read_params_file
-
-    rosters = []
-    for path in params_files:
-        try:
-            found = read_params_file(path)
-        except InputError:
-            continue
-        roster = found.mapping.get("roster")
-        if found.kind == IMPACT and isinstance(roster, str) and roster:
-            rosters.append(str((found.folder / roster).resolve()))
-    return list(dict.fromkeys(rosters))
-
-
 def plan(
     params_files: Sequence[Path],
     output_dir: Path,
@@ -109,12 +91,9 @@ def plan(
     items: list[BatchItem] = []
     problems: list[str] = []
     owners: dict[str, Path] = {}
-    rosters = batch_rosters(params_files)
     for path in params_files:
         try:
-            prepared = prepare_report(
-                path, output_dir, force=force, pdf=pdf, suppress=suppress, pool_rosters=rosters
-            )
+            prepared = prepare_report(path, output_dir, force=force, pdf=pdf, suppress=suppress)
         except InputError as exc:
             problems.append(str(exc))
             continue
@@ -145,8 +124,7 @@ def plan(
 def build_one(params_path: Path, output_dir: Path, **options: Any) -> BatchItem:
     """Build one report (already known to be out of date); never raises.
 
-    ``options`` (``pdf``, ``suppress``, ``pool_rosters``) go to
-    :func:`ipm_analysis.pipeline.runner.run_report`.
+    ``options`` (``pdf``, ``suppress``) go to :func:`ipm_analysis.pipeline.runner.run_report`.
     """
     from ipm_analysis.pipeline.runner import run_report
 
@@ -309,15 +287,7 @@ def run_batch(
         results = run_distributed(scheduler, queued, output_dir, progress.update)
     elif queued:
         jobs = max(1, min(jobs or default_jobs(), len(queued)))
-        results = run_local(
-            queued,
-            output_dir,
-            jobs,
-            progress.update,
-            pdf=pdf,
-            suppress=suppress,
-            pool_rosters=batch_rosters(params_files),
-        )
+        results = run_local(queued, output_dir, jobs, progress.update, pdf=pdf, suppress=suppress)
     else:
         results = []
     progress.close()

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,14 +160,9 @@ def prepare_report(
     force: bool = False,
     pdf: bool = False,
     suppress: bool | None = None,
-    pool_rosters: Sequence[str | Path] = (),
 ) -> PreparedReport:
     """Read and check a params file and every file it names, and decide whether its report
     is up to date. Raises :class:`InputError` for anything the user can fix.
-
-    ``pool_rosters`` (a batch's other rosters) are kept out of an impact report's comparison
-    pool, as if listed under ``exclude_from_pool``: a school another cohort of the programme
-    worked with is no comparison for this one.
 
     ``suppress`` overrides an impact report's disclosure control when not None (focus reports
     always hide small groups of pupils, so ``False`` is refused for them). A report folder
@@ -186,11 +181,6 @@ def prepare_report(
     parameters = papermill_parameters(params_path, kind)
     if suppress is not None and kind == IMPACT:
         parameters["suppress"] = bool(suppress)
-    if kind == IMPACT:
-        own = str(Path(parameters["roster"]).resolve())
-        others = [str(Path(r).resolve()) for r in pool_rosters]
-        excluded = [*parameters["exclude_from_pool"], *(r for r in others if r != own)]
-        parameters["exclude_from_pool"] = list(dict.fromkeys(excluded))
     inputs = report_inputs(params_path, kind, parameters)
     folder = Path(output_dir) / parameters["report_id"]
     if not force:
@@ -231,7 +221,6 @@ def run_report(
     pdf: bool = False,
     suppress: bool | None = None,
     prepared: PreparedReport | None = None,
-    pool_rosters: Sequence[str | Path] = (),
 ) -> ReportResult:
     """Build one report into ``<output_dir>/<report_id>/``; returns where it went.
 
@@ -240,7 +229,7 @@ def run_report(
     (before publishing, so a failed PDF publishes nothing); ``suppress`` overrides the params
     file's disclosure control when not None. Under ``ipm``, Ctrl-C or SIGTERM stops the kernel
     and removes the half-built folder (:mod:`ipm_analysis.pipeline.stopping`); the earlier
-    report stays as it was. ``pool_rosters``: see :func:`prepare_report`.
+    report stays as it was.
     """
     from ipm_analysis.pipeline import manifest
 
@@ -248,14 +237,7 @@ def run_report(
     output_dir = Path(output_dir)
     if prepared is None:
         check_output_dir(output_dir)
-        prepared = prepare_report(
-            params_path,
-            output_dir,
-            force=force,
-            pdf=pdf,
-            suppress=suppress,
-            pool_rosters=pool_rosters,
-        )
+        prepared = prepare_report(params_path, output_dir, force=force, pdf=pdf, suppress=suppress)
     if pdf:
         from ipm_analysis.pipeline.pdf import check_pdf_tools
 
