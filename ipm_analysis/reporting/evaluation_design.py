@@ -349,6 +349,9 @@ def trends_values(ev) -> dict:
         "has_study": not years.empty,
         "first_year": year_label(int(years["year"].min())) if not years.empty else None,
         "symbol": SYMBOL,
+        # matched on the year before the baseline: agreement that year is by construction
+        "matched_before": "prior_progress" in ev.match_on,
+        "earlier": _earlier_gap(years, group, b),
     }
     for name, row in (("pre", pre), ("did", did)):
         if row is None:
@@ -363,6 +366,25 @@ def trends_values(ev) -> dict:
                 "verdict": _verdict(row),
             }
     return values
+
+
+def _earlier_gap(years: pd.DataFrame, group: str, baseline_year: int) -> dict | None:
+    """The earliest year two or more years before the baseline (one no default matching
+    uses): its gap change from the baseline year, as trends.csv has it; None without one."""
+    if years.empty:
+        return None
+    rows = years[years["group"].eq(group) & (years["relative_year"] <= -2)]
+    if rows.empty:
+        return None
+    row = rows.sort_values("year").iloc[0]
+    if row_suppressed(row) or math.isnan(_number(row["gap_change"])):
+        return None
+    return {
+        "year": year_label(int(row["year"])),
+        "value": fmt(_number(row["gap_change"]), signed=True),
+        "ci": _interval(row),
+        "verdict": _verdict(row),
+    }
 
 
 def trends_block(ev) -> str:
