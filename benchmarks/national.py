@@ -116,7 +116,7 @@ def write_made_up_reports(folder: Path, n_reports: int) -> Path:
 def impact_for_las(tables: dict[int, Path], n_las: int, per_la: int) -> tuple[float, int]:
     """Seconds for link_urns, school_changes, group_membership and impact_summary over
     ``n_las`` rosters of ``per_la`` schools (tables read and parsed once per year, first)."""
-    from ipm_analysis.impact.groups import group_membership
+    from ipm_analysis.impact.groups import POPULATIONS, group_membership
     from ipm_analysis.impact.summary import impact_summary, school_changes
     from ipm_analysis.inputs.dfe_tables import read_performance_table, school_figures
     from ipm_analysis.inputs.linking import link_urns
@@ -148,6 +148,9 @@ def impact_for_las(tables: dict[int, Path], n_las: int, per_la: int) -> tuple[fl
     for roster in rosters:
         links = link_urns(roster["urn"], loaded)
         schools = school_changes(roster, links, figures, 2017, 2018)
-        membership = group_membership(schools, has_tla=True)
-        impact_summary(schools, membership, threshold=-2.0, references=references)
+        memberships = {
+            population: group_membership(schools, has_tla=True, population=population)
+            for population in POPULATIONS
+        }
+        impact_summary(schools, memberships, threshold=-2.0, references=references)
     return time.perf_counter() - start, len(rosters)

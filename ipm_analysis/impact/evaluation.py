@@ -47,6 +47,7 @@ from ipm_analysis.impact.matching import (
 )
 from ipm_analysis.impact.placebo import (
     PLACEBO_COLUMNS,
+    CandidateTable,
     candidate_net_changes,
     placebo_draws,
     placebo_summary,
@@ -501,8 +502,10 @@ def _placebo(
     params = ev.params
     if not params.n_placebo:
         return pd.DataFrame(columns=PLACEBO_COLUMNS)
-    candidates = candidate_net_changes(
-        covariates, pool_covariates, ev.pool["change"], ev.match_on, params.match_k
+    candidates = CandidateTable.of(
+        candidate_net_changes(
+            covariates, pool_covariates, ev.pool["change"], ev.match_on, params.match_k
+        )
     )
     net = ev.matched["net_change"]
     rows = []

@@ -16,6 +16,7 @@ that changes little and errs towards pseudo-projects that look more alike, not l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -83,31 +84,52 @@ def candidate_net_changes(
     )
 
 
+@dataclass(frozen=True)
+class CandidateTable:
+    """:func:`candidate_net_changes` as one array: row i holds project school ``urns[i]``'s
+    candidates' net changes (NaN-padded to the widest), ``counts[i]`` of them; built once,
+    drawn from for every group."""
+
+    urns: pd.Index
+    table: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, candidates: pd.DataFrame) -> CandidateTable:
+        frame = candidates[candidates["net_change"].notna()]
+        urns = pd.Index(frame["urn"].astype(str).unique())
+        row = urns.get_indexer(frame["urn"].astype(str))
+        rank = frame.groupby(row, sort=False).cumcount().to_numpy()
+        counts = np.bincount(row, minlength=len(urns))
+        table = np.full((len(urns), int(counts.max()) if len(urns) else 0), np.nan)
+        table[row, rank] = frame["net_change"].to_numpy(dtype=float)
+        return cls(urns, table, counts)
+
+
 def placebo_draws(
-    candidates: pd.DataFrame,
+    candidates: pd.DataFrame | CandidateTable,
     urns: Sequence[str],
     weights: np.ndarray | None,
     n_draws: int,
     seed: int,
 ) -> np.ndarray:
     """Net changes of ``n_draws`` pseudo-projects standing in for the project schools ``urns``
-    (each draw takes one candidate per school, uniformly), weighted as the project's mean."""
-    frame = candidates[candidates["urn"].isin(list(urns)) & candidates["net_change"].notna()]
-    if frame.empty or n_draws < 1:
+    (each draw takes one candidate per school, uniformly), weighted as the project's mean.
+    ``candidates``: :func:`candidate_net_changes`, or its :class:`CandidateTable` (built once
+    when drawing for many groups)."""
+    found = candidates if isinstance(candidates, CandidateTable) else CandidateTable.of(candidates)
+    position = found.urns.get_indexer([str(u) for u in urns])
+    keep = position >= 0
+    if not keep.any() or n_draws < 1:
         return np.empty(0)
-    per_school = frame.groupby("urn", sort=False)["net_change"].apply(np.asarray)
-    per_school = per_school.reindex([u for u in urns if u in per_school.index])
-    width = max(len(v) for v in per_school)
-    table = np.full((len(per_school), width), np.nan)
-    for row, values in enumerate(per_school):
-        table[row, : len(values)] = values
-    counts = np.array([len(v) for v in per_school])
+    rows = position[keep]
+    table, counts = found.table[rows], found.counts[rows]
     rng = np.random.default_rng([seed, 2])  # its own stream, apart from any other draw
-    picks = (rng.random((n_draws, len(per_school))) * counts[None, :]).astype(int)
-    values = table[np.arange(len(per_school))[None, :], picks]
+    picks = (rng.random((n_draws, len(rows))) * counts[None, :]).astype(int)
+    values = table[np.arange(len(rows))[None, :], picks]
     if weights is None:
         return values.mean(axis=1)
-    w = pd.Series(weights, index=list(urns)).reindex(per_school.index).to_numpy(float)
+    w = np.asarray(weights, dtype=float)[keep]
     return (values * w[None, :]).sum(axis=1) / w.sum()
 
 

@@ -26,18 +26,13 @@ from ipm_analysis.inputs.roster import COMPLETED, WITHDRAWN
 MEASURES = ("progress", "attainment")
 ROLES = ("baseline", "outcome")
 #: Each school's figures taken from the DfE table for both years.
-FIGURE_COLUMNS = (
-    "progress",
-    "progress_lower",
-    "progress_upper",
-    "attainment",
-    "pupils",
-    "telig",
-    "prior_progress",
-    "disadvantaged",
-    "ks1_average",
-    "progress_unadjusted",
-)
+FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
+#: Figures taken for one year only: what a school is matched on comes from the baseline year,
+#: the uncapped progress score (the 2018 capping sensitivity) from the outcome year.
+ROLE_COLUMNS = {
+    "baseline": ("prior_progress", "disadvantaged", "ks1_average"),
+    "outcome": ("progress_unadjusted",),
+}
 #: The rows of ``Evaluation.summary``: every figure at full precision; ci_low/ci_high empty
 #: where not defined (the report's summary.csv adds ``suppressed``). ``population`` is
 #: ``itt`` or ``completed`` for the project's own figures, empty for published references.
@@ -86,13 +81,14 @@ def school_changes(
         found[role] = _lookup(figures[year], linked)
         columns[f"{role}_urn"] = pd.array(linked, dtype="string")
         columns[f"{role}_link"] = links[f"link_{year}"].to_numpy(dtype=object)
-        for column in FIGURE_COLUMNS:
+        for column in (*FIGURE_COLUMNS, *ROLE_COLUMNS[role]):
             columns[f"{role}_{column}"] = found[role][column].astype(float)
         for measure in MEASURES:
             columns[f"{role}_{measure}_reason"] = found[role][f"{measure}_reason"]
         columns[f"{role}_lea"] = found[role]["lea"]
         columns[f"{role}_rectype"] = found[role]["rectype"]
-        columns[f"{role}_school_type"] = found[role]["school_type"]
+        if role == "baseline":
+            columns["baseline_school_type"] = found[role]["school_type"]
         columns[f"{role}_significance"] = significance_labels(
             columns[f"{role}_progress_lower"], columns[f"{role}_progress_upper"]
         )
@@ -221,23 +217,36 @@ def group_means(
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def _measure_arrays(
+    schools: pd.DataFrame, measure: str, weighting: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """``measure``'s baseline and outcome values, each school's weight (None: one school,
+    one vote) and which schools can count (a number in both years and, weighted, a weight),
+    read once per measure for every population and group."""
+    b, o = (schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES)
+    weights = school_weights(schools, measure, weighting)
+    counts = ~np.isnan(b) & ~np.isnan(o)
+    if weights is not None:  # a school without a pupil count cannot enter a weighted mean
+        counts &= ~np.isnan(weights)
+    return b, o, weights, counts
+
+
 def _group_rows(
     schools: pd.DataFrame,
     membership: pd.DataFrame,
     measure: str,
     weighting: str,
-    population: str,
+    population: str | None,
+    arrays: tuple | None = None,
 ) -> list[list]:
-    counts = has_both(schools, measure)
-    values = {role: schools[f"{role}_{measure}"].to_numpy(dtype=float) for role in ROLES}
-    weights = school_weights(schools, measure, weighting)
-    if weights is not None:  # a school without a pupil count cannot enter a weighted mean
-        counts = counts & ~np.isnan(weights)
+    baseline_values, outcome_values, weights, counts = arrays or _measure_arrays(
+        schools, measure, weighting
+    )
     members = membership.to_numpy(dtype=bool)
     rows = []
     for position, group in enumerate(membership.columns):
         chosen = members[:, position] & counts
-        b, o = (values[r][chosen] for r in ROLES)
+        b, o = baseline_values[chosen], outcome_values[chosen]
         w = None if weights is None else weights[chosen]
         baseline, outcome = _mean(b, w), _mean(o, w)
         change = mean_estimate(o - b, w)
@@ -318,12 +327,11 @@ def impact_summary(
     ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
     (baseline, outcome) figures by measure.
     """
-    rows = [
-        row
-        for m in MEASURES
-        for population, membership in memberships.items()
-        for row in _group_rows(schools, membership, m, weighting, population)
-    ]
+    rows = []
+    for measure in MEASURES:
+        arrays = _measure_arrays(schools, measure, weighting)
+        for population, membership in memberships.items():
+            rows += _group_rows(schools, membership, measure, weighting, population, arrays)
     rows.append(_threshold_row(schools, threshold))
     rows.append(_significance_row(schools))
     for group, (b, o) in references.items():

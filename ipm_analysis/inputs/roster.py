@@ -115,7 +115,7 @@ def _unread_columns(columns: pd.Index, path: Path) -> list[str]:
 
 def cohort_labels(roster: pd.DataFrame) -> list[str]:
     """Cohort labels in natural order (numbers numerically, then text)."""
-    labels = roster["cohort"].drop_duplicates().tolist()
+    labels = list(dict.fromkeys(roster["cohort"].to_numpy(dtype=object).tolist()))
     return sorted(labels, key=lambda s: (0, float(s), "") if is_number(s) else (1, 0.0, s))
 
 
