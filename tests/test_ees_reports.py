@@ -119,3 +119,27 @@ def test_the_report_reads_as_much_from_either_format(both):
     for ev in both:  # the LA and national lines, from the LA/national file in EES
         groups = set(ev.summary["group"])
         assert {"la", "national"} <= groups
+
+
+def test_without_the_la_file_the_report_says_the_lines_were_not_supplied():
+    """The synthetic 2022-23 -> 2024-25 example from EES files, with and without its LA and
+    national file."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ipm_analysis.inputs.params import load_params
+
+    params = load_params(
+        Path(__file__).parents[1] / "examples" / "params" / "ipm_2022_23_to_2024_25_ees.yaml"
+    )
+    with_file = evaluate(params)
+    without = evaluate(replace(params, la_performance=None))
+    said = [w for w in without.warnings if w.startswith("The LA and national figures")]
+    assert said == [
+        "The LA and national figures were not supplied: the Explore Education Statistics "
+        "school files for 2023, 2025 hold none, so the report has no LA or national lines. "
+        "Add 'la_performance:' (the KS2 LA and national performance file) to show them."
+    ]
+    assert not (set(without.summary["group"]) & {"la", "national"})
+    assert {"la", "national"} <= set(with_file.summary["group"])
+    assert not [w for w in with_file.warnings if w.startswith("The LA and national figures")]

@@ -262,6 +262,14 @@ def evaluate_inputs(
         for row in schools.itertuples()
         if pd.isna(row.baseline_urn) and pd.isna(row.outcome_urn)
     ]
+    missing_area = [year for year, table in tables.items() if not table.has_area_rows]
+    if missing_area:
+        warnings.append(
+            "The LA and national figures were not supplied: the Explore Education Statistics "
+            f"school files for {', '.join(map(str, missing_area))} hold none, so the report "
+            "has no LA or national lines. Add 'la_performance:' (the KS2 LA and national "
+            "performance file) to show them."
+        )
     la_code = params.la_code or _roster_la(schools)
     references = {}
     la = {y: area_figures(tables[y], params.subject, [RECTYPE_LA], la_code) for y in params.years}
