@@ -46,6 +46,31 @@ def _suppressed(rows: pd.DataFrame) -> pd.Series:
     return rows["suppressed"].fillna(False).astype(bool)
 
 
+def _every_year(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` on every relative year from the first to the last, NaN where a year is absent
+    (matplotlib breaks a line at NaN)."""
+    span = range(int(rows["relative_year"].min()), int(rows["relative_year"].max()) + 1)
+    return rows.set_index("relative_year").reindex(span).rename_axis("relative_year").reset_index()
+
+
+def _gaps(rows: pd.DataFrame) -> list[tuple[int, int]]:
+    """Runs of relative years with no figures, as (first, last)."""
+    empty = rows.loc[rows["project"].isna(), "relative_year"].astype(int).tolist()
+    runs: list[tuple[int, int]] = []
+    for year in empty:
+        if runs and runs[-1][1] == year - 1:
+            runs[-1] = (runs[-1][0], year)
+        else:
+            runs.append((year, year))
+    return runs
+
+
+def _missing_years(event_study: pd.DataFrame) -> list[int]:
+    """KS2 years inside the span that no row holds (2020 to 2022 between 2019 and 2023)."""
+    years = sorted(int(y) for y in event_study["year"].unique())
+    return [y for y in range(years[0], years[-1] + 1) if y not in years] if years else []
+
+
 def event_study_chart(
     event_study: pd.DataFrame,
     *,
@@ -100,6 +125,10 @@ def event_study_chart(
             )
             sentences.append(f"{label}: {SYMBOL}, not shown because too few schools")
             continue
+        # every year of the span, absent ones NaN: a line never joins two years across a gap
+        shown = _every_year(shown)
+        for start, stop in _gaps(shown):
+            ax.axvspan(start - 0.5, stop + 0.5, color="#EEEEEE", linewidth=0)
         ax.plot(
             shown["relative_year"],
             shown["project"],
@@ -122,7 +151,7 @@ def event_study_chart(
             f"{year_label(int(r.year))}{' (baseline)' if r.relative_year == 0 else ''}: "
             f"project {fmt(r.project)}, comparison {fmt(r.comparison)}, "
             f"gap {fmt(r.gap, signed=True)}"
-            for r in shown.itertuples()
+            for r in shown.dropna(subset=["year"]).itertuples()
         )
         sentences.append(f"{label}: {gaps}")
     for extra in range(len(groups), n_rows * n_cols):
@@ -141,9 +170,18 @@ def event_study_chart(
         if first == 0
         else f"{-first} year{'s' if first != -1 else ''} before the baseline to {last} after"
     )
+    missing = _missing_years(event_study)
+    gap = (
+        f" No figures for {', '.join(year_label(y) for y in missing)} (no school-level data or "
+        "no progress scores those years): drawn as a gap, shaded, never joined by a line."
+        if missing
+        else ""
+    )
     alt = (
         f"Event study, {span}. For each group, mean {subject} progress of the project schools "
-        "and of their matched comparison by year, and the gap (project minus comparison). "
+        "and of their matched comparison by year, and the gap (project minus comparison)."
+        + gap
+        + " "
         + ". ".join(sentences)
         + "."
     )
