@@ -145,3 +145,32 @@ def test_without_the_la_file_the_report_says_the_lines_were_not_supplied():
     assert list(national["measure"]) == ["progress"]  # 0 by definition; no attainment
     assert {"la", "national"} <= set(with_file.summary["group"])
     assert not [w for w in with_file.warnings if w.startswith("The LA and national figures")]
+
+
+def test_years_without_progress_say_why_once_in_either_format():
+    """2022-23 -> 2024-25: the 2024-25 cohort had no KS1, so no progress scores; the report
+    says so in one sentence and gives the attainment figures, from wide or EES files alike."""
+    from pathlib import Path
+
+    from ipm_analysis.inputs.params import load_params
+
+    folder = Path(__file__).parents[1] / "examples" / "params"
+    reports = [
+        evaluate(load_params(folder / name))
+        for name in ("ipm_2022_23_to_2024_25.yaml", "ipm_2022_23_to_2024_25_ees.yaml")
+    ]
+    for ev in reports:
+        assert ev.warnings == [
+            "There are no KS2 progress scores for 2024-25: the cohort had no KS1 assessments "
+            "(KS1 was cancelled in 2021 because of COVID-19). The report's progress figures "
+            "are empty and its comparison with similar schools, which matches on progress, "
+            "is left out; read the attainment figures."
+        ]
+        rows = ev.summary.set_index(["measure", "group", "population"])
+        assert rows.loc[("progress", "all", "itt"), "n_schools"] == 0
+        assert rows.loc[("attainment", "all", "itt"), "n_schools"] == 35
+    wide, ees = (ev.summary.set_index(["measure", "group", "population"]) for ev in reports)
+    attainment = ["baseline", "outcome", "change", "ci_low", "ci_high"]
+    pd.testing.assert_frame_equal(
+        wide.loc["attainment", attainment], ees.loc["attainment", attainment], atol=1e-12
+    )

@@ -267,7 +267,8 @@ def test_la_and_national_rows_agree(wide) -> None:
     la_file = read(LA_PERFORMANCE)
     for year in (2023, 2025):
         table = wide[year]
-        for rectype, level in (("3", "Local authority"), ("4", "National")):
+        # "All state funded" is the RECTYPE 5 row, as the reader and the report take it
+        for rectype, level in (("3", "Local authority"), ("5", "National")):
             row = table[table["RECTYPE"] == rectype].iloc[0]
             ees = la_file[(la_file["time_period"] == PERIOD[year])
                           & (la_file["geographic_level"] == level)

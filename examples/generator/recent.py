@@ -1022,7 +1022,8 @@ def ees_la_performance(la: RecentLA) -> pd.DataFrame:
     for year in EES_YEARS:
         period = f"{year - 1}{year % 100:02d}"
         areas = [
-            ("National", "", "", "", national_cells(la, year, False)),
+            # the reader takes "All state funded" as the wide file's RECTYPE 5 row
+            ("National", "", "", "", national_cells(la, year, True)),
             ("Local authority", LA_CODE, NEW_LA_CODE, LA_NAME, la_cells(la, year)),
         ]
         for level, old, new, name, cells in areas:

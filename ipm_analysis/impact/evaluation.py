@@ -80,6 +80,7 @@ from ipm_analysis.inputs.dfe_tables import (
     school_figures,
     subject,
 )
+from ipm_analysis.inputs.ks2_years import KS2_YEARS, no_progress_sentence
 from ipm_analysis.inputs.linking import link_urns, touched_urns
 from ipm_analysis.inputs.params import ReportParams
 from ipm_analysis.inputs.roster import read_roster
@@ -254,7 +255,16 @@ def evaluate_inputs(
     check_roster_in_tables(full_roster, links, tables)
     schools = school_changes(roster, links, figures, params.baseline_year, params.outcome_year)
     warnings = list(full_roster.attrs.get("warnings", []))
-    warnings += check_schools_have_figures(schools, params.roster)
+    figure_warnings = check_schools_have_figures(schools, params.roster)
+    absent = [no_progress_sentence(y) for y in params.years if y in KS2_YEARS]
+    absent = [sentence for sentence in absent if sentence]
+    if absent:  # why progress is missing, said once, instead of the check's general warning
+        figure_warnings = [
+            " ".join(absent)
+            + " The report's progress figures are empty and its comparison with similar "
+            "schools, which matches on progress, is left out; read the attainment figures."
+        ]
+    warnings += figure_warnings
     warnings += [
         f"URN {row.urn} ({row.school_name or 'no name'}) is in neither the "
         f"{params.baseline_year} nor the {params.outcome_year} performance table; it is listed "
@@ -377,8 +387,11 @@ def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFram
         for population, membership in ev.memberships.items()
     }
     ev.rtm = fit_regression_to_mean(ev.pool) if len(ev.pool) >= 3 else None
+    progress_years = not any(
+        no_progress_sentence(y) for y in params.years if y in KS2_YEARS
+    )  # without progress scores the reason is already said (evaluate_inputs)
     if ev.rtm is None or project.empty:
-        if ev.rtm is None:
+        if ev.rtm is None and progress_years:
             ev.warnings.append(
                 "Too few other schools in the baseline-year file have a score in both years "
                 "to estimate how similar schools changed; the comparison section is left out."
