@@ -152,8 +152,10 @@ def test_primary_sentence_and_attrition_equal_the_csvs(reports, report_id):
     ) in sentence
     if primary["ci_low"] <= 0 <= primary["ci_high"]:
         assert (
-            "The interval includes 0: this comparison cannot rule out no effect, nor an effect "
-            f"of up to {fmt(primary['ci_high'], signed=True)} points"
+            "The interval includes 0: the data fit anything from "
+            f"{fmt(primary['ci_low'], signed=True)} to {fmt(primary['ci_high'], signed=True)} "
+            "points, so this comparison can rule out neither no effect nor an effect of that "
+            "size either way"
         ) in sentence
     else:
         assert "The interval excludes 0" in sentence
@@ -286,8 +288,10 @@ def test_event_study_is_drawn_from_trends_csv(reports, report_id):
         assert (
             f"From {year_label(baseline - 1)} to {year_label(baseline)}, before the project, the "
             "gap between the project schools and their matched comparison changed by "
-            f"{fmt(pre['effect'], signed=True)} (95% interval {interval(pre)})"
+            f"{fmt(pre['effect'], signed=True)}."
         ) in text
+        # matched on that year's score and bias-corrected: 0 by construction, no interval
+        assert pd.isna(pre["ci_low"]) and "is 0 by construction" in text
         assert (
             f"the estimate is {fmt(did['effect'], signed=True)} (95% interval {interval(did)})"
         ) in text
@@ -320,7 +324,7 @@ def test_effect_sizes_and_months_equal_effects_csv(reports, report_id):
             interval(e),
             fmt(e["effect_size"], signed=True),
             interval(e, "effect_size_low", "effect_size_high"),
-            str(int(e["months"])),
+            "-" if pd.isna(e["months"]) else str(int(e["months"])),
         ]
         checked += 1
     assert checked == len(rows)

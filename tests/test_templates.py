@@ -185,7 +185,8 @@ def test_measure_block_shows_c_and_its_footnote(made_up):
 def test_threshold_weighting_and_honest_impact(ev):
     assert page.threshold_sentence(ev) == (
         "<p>Project schools with a progress score below -2.00: <strong>2</strong> in 2016-17 "
-        "and <strong>0</strong> in 2017-18 (of 4 schools with a score in both years).</p>"
+        "and <strong>0</strong> in 2017-18 (of the 4 schools that completed the project with a "
+        "score in both years).</p>"
     )
     assert page.weighting_note(ev) == (
         "<p>Project figures are simple means over schools (each school counts once), as in the "
@@ -274,8 +275,9 @@ def test_primary_sentence_follows_its_interval(ev):
     )
     assert row["ci_low"] < 0 < row["ci_high"]  # 5 schools: a wide t interval
     assert text.endswith(
-        f"The interval includes 0: this figure cannot rule out no effect, nor an effect of up "
-        f"to {high} points; it does rule out a larger one."
+        f"The interval includes 0: the data fit anything from {low} to {high} points, so this "
+        "figure can rule out neither no effect nor an effect of that size either way; it rules "
+        "out effects beyond that range."
     )
     for low_value, words in (
         (0.5, "The interval excludes 0, but this is the plain change"),

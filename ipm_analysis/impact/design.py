@@ -35,6 +35,8 @@ PROGRESS_ESTIMATES = (
     "change_uncapped",
     "net_change_uncapped",
 )
+#: Estimates of the programme's effect, the only ones given in EEF months.
+MONTHS_ESTIMATES = ("net_change", "excess_change", "did", "net_change_uncapped")
 #: The columns of :func:`effect_sizes` (``effects.csv`` adds ``suppressed``).
 EFFECTS_COLUMNS = [
     "measure",
@@ -126,7 +128,13 @@ def effect_sizes(summary: pd.DataFrame, sigma: tuple[float, str]) -> pd.DataFram
         ("effect_size_high", "ci_high"),
     ):
         out[column] = [effect_size(v, s) for v in out[source]]
-    out["months"] = pd.array([eef_months(v) for v in out["effect_size"]], dtype="Int64")
+    # months only for estimates of impact: a plain change (or a pre-gap) still holds what
+    # would have happened anyway, and in months it would read as the programme's effect
+    impact = out["measure"].isin(MONTHS_ESTIMATES).to_numpy()
+    months = [
+        eef_months(v) if keep else None for v, keep in zip(out["effect_size"], impact, strict=True)
+    ]
+    out["months"] = pd.array(months, dtype="Int64")
     out["n_schools"] = out["n_schools"].astype("Int64")
     return out[EFFECTS_COLUMNS]
 

@@ -228,6 +228,9 @@ def trend_rows(
     rows: list[dict] = []
     if pre not in project_years or project_years[pre].isna().all():
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    # matched (and bias-corrected) on the year before the baseline, the pre-gap is 0 by
+    # construction: no interval, since there is nothing to estimate
+    matched_pre = "prior_progress" in histories.match_on
     for measure, year in (("pre_gap", baseline_year), ("did", outcome_year)):
         gaps = histories.gaps(year, pre)
         for population, group, in_group in histories.groups(memberships):
@@ -242,8 +245,8 @@ def trend_rows(
                     "baseline": found["gap_base"],
                     "outcome": found["gap"],
                     "change": est.value,
-                    "ci_low": est.ci_low,
-                    "ci_high": est.ci_high,
+                    "ci_low": np.nan if measure == "pre_gap" and matched_pre else est.ci_low,
+                    "ci_high": np.nan if measure == "pre_gap" and matched_pre else est.ci_high,
                 }
             )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({"n_schools": int})

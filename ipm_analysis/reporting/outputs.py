@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ipm_analysis.core.rounding import fmt
 from ipm_analysis.core.years import year_label
 from ipm_analysis.impact.design import EFFECTS_COLUMNS as EFFECT_FIGURE_COLUMNS
 from ipm_analysis.impact.design import PROGRESS_ESTIMATES, TLA_DIFFERENCE
@@ -220,12 +221,26 @@ def report_info(ev: Evaluation) -> dict:
     headline = ""
     if len(itt) and row_suppressed(itt.iloc[0]):
         headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
+    primary = ev.primary()
+    if primary is not None and not row_suppressed(primary) and pd.notna(primary["change"]):
+        # the index leads with the primary result, as the report does
+        estimate = {"net_change": "net change", "did": "difference in differences"}
+        name = estimate.get(p.primary["estimate"], "change")
+        interval = ""
+        if pd.notna(primary["ci_low"]):
+            low, high = fmt(primary["ci_low"], signed=True), fmt(primary["ci_high"], signed=True)
+            interval = f", 95% CI {low} to {high}"
+        headline = (
+            f"{p.primary['measure']} {name} {fmt(primary['change'], signed=True)}{interval} "
+            "(primary, intention to treat)"
+        )
+    attrition = ev.attrition()
     return {
         "report_id": p.report_id,
         "title": p.title,
         "years": f"{year_label(p.baseline_year)} to {year_label(p.outcome_year)}",
         "subject": p.subject,
-        "schools": f"{int(ev.schools['status'].eq('completed').sum())} of {len(ev.schools)}",
+        "schools": f"{attrition['recruited']} recruited, {attrition['withdrawn']} withdrew",
         "headline": headline,
         "synthetic": "yes" if p.synthetic else "no",
         "warnings": list(ev.warnings),
