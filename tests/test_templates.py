@@ -97,7 +97,10 @@ def test_page_header(ev):
     assert sentence == (
         "Across the 5 recruited project schools with a maths progress score in both years, the "
         "average score moved from -2.10 in 2016-17 to 0.20 in 2017-18, a change of +2.30. Over "
-        "the same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10)."
+        "the same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10), a "
+        "pupil-weighted figure over all its schools: not like with like, and neither change "
+        "says what the project did, since schools that start low tend to rise anyway. The "
+        "comparison with similar schools (the primary result above) does."
     )
     completed = page.headline(
         ev.summary,

@@ -167,11 +167,27 @@ def primary_values(ev) -> dict:
 
 
 def multiplicity_values(ev) -> dict:
-    """How many other 95% intervals the report's intention-to-treat figures hold (groups x
-    measures), and how many of them would exclude 0 by chance alone (1 in 20)."""
-    rows = ev.summary[ev.summary["population"].eq(ITT)] if "population" in ev.summary else None
-    n = 0 if rows is None else int(rows["ci_low"].notna().sum())
-    others = max(n - (1 if ev.primary() is not None else 0), 0)
+    """How many other estimates of effect the report shows with an interval (intention to
+    treat: net change and excess change of each group holding its own schools, and the TLA
+    difference), and how many of them would exclude 0 by chance alone (1 in 20) if the project
+    did nothing. Plain changes are left out: regression to the mean moves them even then. A
+    group with exactly the schools of ``all`` repeats its figures and is counted once."""
+    summary = ev.summary
+    if "population" not in summary:
+        return {"intervals": 0, "by_chance": "0"}
+    rows = summary[
+        summary["population"].eq(ITT)
+        & summary["measure"].isin(["net_change", "excess_change"])
+        & summary["ci_low"].notna()
+    ]
+    membership = ev.memberships.get(ITT)
+    repeats = set()
+    if membership is not None and "all" in membership:
+        repeats = {
+            g for g in membership.columns if g != "all" and membership[g].equals(membership["all"])
+        }
+    rows = rows[~rows["group"].isin(repeats)]
+    others = max(len(rows) - (1 if ev.primary() is not None else 0), 0)
     return {"intervals": others, "by_chance": fmt(others / 20, 0)}
 
 

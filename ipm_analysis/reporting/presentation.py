@@ -233,7 +233,10 @@ def headline(
         text += (
             f" Over the same years {la_name}'s published figure went from {fmt(la['baseline'])}"
             f"{star(b, provisional_years)} to {fmt(la['outcome'])}{star(o, provisional_years)} "
-            f"({fmt(la['change'], signed=True)})."
+            f"({fmt(la['change'], signed=True)}), a pupil-weighted figure over all its schools: "
+            "not like with like, and neither change says what the project did, since schools "
+            "that start low tend to rise anyway. The comparison with similar schools (the "
+            "primary result above) does."
         )
     return text
 
