@@ -73,8 +73,14 @@ def test_papermill_parameters_are_plain_json_types(tmp_path):
 def test_each_problem_is_named(tmp_path, extra, message):
     key = extra.split(":")[0]
     lines = [line for line in BASE.splitlines(keepends=True) if not line.startswith(f"{key}:")]
+    text = "".join(lines) + extra
     with pytest.raises(InputError) as err:
-        load_params(write(tmp_path, "".join(lines) + extra))
+        load_params(write(tmp_path, text))
+    # the message names the key it is about with that key's line in the file
+    named = message.split("'")[1]
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith(f"{named}:"))
+    if "(line" not in message:
+        message = message.replace(f"'{named}'", f"'{named}' (line {line})", 1)
     assert message in str(err.value)
     assert "p.yaml" in str(err.value)
 

@@ -66,5 +66,5 @@ def test_exclude_from_pool_refuses_what_is_neither_a_urn_nor_a_roster(tmp_path):
         text=True,
     )
     assert done.returncode == 2, done.stderr
-    assert "'exclude_from_pool' has 'cohort 1 schools'" in done.stderr
+    assert "'exclude_from_pool' (line 29) has 'cohort 1 schools'" in done.stderr
     assert "Traceback" not in done.stderr

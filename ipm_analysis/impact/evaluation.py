@@ -35,7 +35,6 @@ from ipm_analysis.impact.design import (
 from ipm_analysis.impact.disclosure import apply_suppression
 from ipm_analysis.impact.effect_size import pupil_sigma
 from ipm_analysis.impact.groups import POPULATIONS, group_membership
-from ipm_analysis.impact.intervals import mean_estimate
 from ipm_analysis.impact.matching import (
     balance_table,
     bias_coefficients,
@@ -69,7 +68,6 @@ from ipm_analysis.impact.trends import (
     event_study,
     trend_rows,
 )
-from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_LA,
     RECTYPE_MAINSTREAM,
@@ -577,30 +575,15 @@ def _uncapped_rows(
     adjustment = _bias_adjustment(covariates, pool_covariates, sets, pool["change"], ev.match_on)
     rows = comparison_rows(project, pool, sets, sigma2, memberships, ev.rtm, weights, adjustment)
     net = rows[rows["measure"].eq("net_change")].assign(measure="net_change_uncapped")
-    change = []
-    for population, membership in memberships.items():
-        for group in membership.columns:
-            keep = membership[group].to_numpy() & ~np.isnan(project["outcome"].to_numpy())
-            w = None if weights is None else weights.to_numpy(float)[keep]
-            b, o = project["baseline"].to_numpy()[keep], project["outcome"].to_numpy()[keep]
-            est = mean_estimate(o - b, w)
-            mean_b = weighted_mean(b, w) if keep.any() else float("nan")
-            mean_o = weighted_mean(o, w) if keep.any() else float("nan")
-            change.append(
-                [
-                    "change_uncapped",
-                    group,
-                    population,
-                    int(keep.sum()),
-                    mean_b,
-                    mean_o,
-                    mean_o - mean_b,
-                    est.ci_low,
-                    est.ci_high,
-                ]
-            )
-    change_rows = pd.DataFrame(change, columns=SUMMARY_COLUMNS)
-    return pd.concat([change_rows, net], ignore_index=True)[SUMMARY_COLUMNS]
+    # the group means as summary.py computes them, with the uncapped outcome in its place
+    uncapped = schools.assign(outcome_progress=outcome)
+    change = [
+        group_means(
+            uncapped, membership, "progress", weighting=ev.params.weighting, population=population
+        ).assign(measure="change_uncapped")
+        for population, membership in memberships.items()
+    ]
+    return pd.concat([*change, net], ignore_index=True)[SUMMARY_COLUMNS]
 
 
 def _excluded_from_pool(params: ReportParams, tables: dict[int, PerformanceTable]) -> set[str]:

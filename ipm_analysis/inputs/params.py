@@ -322,7 +322,8 @@ def _validate(
     problems: list[str] = list(key_problems or [])
 
     def fail(key: str, message: str) -> None:
-        problems.append(f"'{key}' {message}")
+        line = (lines or {}).get(key)  # the key's line in the params file, when read from one
+        problems.append(f"'{key}' (line {line}) {message}" if line else f"'{key}' {message}")
 
     def unpublished(key: str, year: int) -> None:
         """A year without school-level data (2020, 2021, 2022): say why, at the key's line."""
@@ -410,8 +411,8 @@ def _validate(
     if isinstance(values["n_placebo"], int) and 0 < values["n_placebo"] < 100:
         fail("n_placebo", "must be 0 (no placebo check) or at least 100")
     match_on = values["match_on"]
-    if isinstance(match_on, str):
-        match_on = [match_on]
+    if isinstance(match_on, str):  # "baseline, cohort_size" written without brackets
+        match_on = [name.strip() for name in match_on.split(",") if name.strip()]
     if not isinstance(match_on, list) or not match_on:
         fail("match_on", f"must be a list such as [baseline, prior_progress] (got {match_on!r})")
         match_on = list(DEFAULT_MATCH_ON)
@@ -422,7 +423,7 @@ def _validate(
         fail("match_on", "must include baseline (the comparison is about change from it)")
     caliper = values["caliper"]
     if caliper is not None:
-        caliper = _number(caliper, "caliper", fail)
+        caliper = _number(caliper, "caliper", fail, example="0.5")
         if caliper == caliper and caliper <= 0:
             fail("caliper", "must be a positive distance in standard deviations, e.g. 0.5")
     primary = _primary(values["primary"], fail)
@@ -512,9 +513,9 @@ def _resolve(value: Any, base_dir: Path) -> Path:
     return (path if path.is_absolute() else base_dir / path).resolve()
 
 
-def _number(value: Any, key: str, fail) -> float:
+def _number(value: Any, key: str, fail, example: str = "-2.0") -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        fail(key, f"must be a number such as -2.0 (got {value!r})")
+        fail(key, f"must be a number such as {example} (got {value!r})")
         return math.nan
     return float(value)
 
@@ -536,6 +537,12 @@ def _primary(raw: Any, fail) -> dict[str, str]:
             fail("primary", f"{key} must be one of {', '.join(PRIMARY_CHOICES[key])}")
             continue
         primary[key] = text
+    if primary["estimate"] != "change" and primary["measure"] != "progress":
+        fail(
+            "primary",
+            f"asks for the {primary['estimate']} of {primary['measure']}, but the comparison "
+            "with similar schools is of progress; use measure: progress, or estimate: change",
+        )
     return primary
 
 
