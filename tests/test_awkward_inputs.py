@@ -215,10 +215,10 @@ def test_roster_headers_as_spreadsheets_write_them(real):
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
-        ("threshold: .nan\n", "'threshold' must be a number such as -2.0 (got nan)"),
+        ("threshold: .nan\n", "'threshold' (line 10) must be a number such as -2.0 (got nan)"),
         ("synthetic: 'false'\n", "'synthetic' (line 10) is not a parameter"),
-        ("suppress: 'false'\n", "'suppress' must be true or false, without quotes"),
-        ("min_n: three\n", "'min_n' must be a whole number"),
+        ("suppress: 'false'\n", "'suppress' (line 10) must be true or false, without quotes"),
+        ("min_n: three\n", "'min_n' (line 10) must be a whole number"),
         ("basline_year: 2017\n", "did you mean 'baseline_year'?"),
         ("pupils: x.csv\n", "this file is a focus report for one school (it has 'pupils')"),
     ],
@@ -297,8 +297,11 @@ def test_an_unknown_command_or_flag_is_a_usage_message(real):
             "subject: maths\nsubject: reading\n",
             "line 11: 'subject' is given twice (also on line 10)",
         ),
-        ("provisional_years: 2018\n", "'provisional_years' must be a list, such as [2018]"),
-        ("notes: one sentence\n", "'notes' must be a list"),
+        (
+            "provisional_years: 2018\n",
+            "'provisional_years' (line 10) must be a list, such as [2018]",
+        ),
+        ("notes: one sentence\n", "'notes' (line 10) must be a list"),
     ],
 )
 def test_repeated_keys_and_single_values_where_lists_belong(real, extra, says):

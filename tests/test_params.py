@@ -52,7 +52,10 @@ def test_papermill_parameters_are_plain_json_types(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("baseline_year: 2018\n", "'baseline_year' (2018) must be before outcome_year (2018)"),
+        (
+            "baseline_year: 2018\n",
+            "'baseline_year' is 2018, which must be before outcome_year (2018)",
+        ),
         ("subject: science\n", "'subject' must be one of maths, reading, writing"),
         ("outcome_year: 2019\n", "'performance' has no file for 2019"),
         ("threshold: low\n", "'threshold' must be a number"),

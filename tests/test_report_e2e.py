@@ -190,8 +190,10 @@ def test_cli_bad_input_exits_2_with_one_paragraph(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-    assert "'baseline_year' (2018) must be before outcome_year (2017)" in done.stderr
-    assert "'subject' must be one of maths, reading, writing" in done.stderr
+    assert "'baseline_year' (line 5) is 2018, which must be before outcome_year (2017)" in (
+        done.stderr
+    )
+    assert "'subject' (line 7) must be one of maths, reading, writing" in done.stderr
 
 
 def test_cli_missing_roster_exits_2_naming_the_file(tmp_path, made_up):

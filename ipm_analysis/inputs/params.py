@@ -358,7 +358,10 @@ def _validate(
         if value:
             unpublished(key, value)
     if baseline_year and outcome_year and baseline_year >= outcome_year:
-        fail("baseline_year", f"({baseline_year}) must be before outcome_year ({outcome_year})")
+        fail(
+            "baseline_year",
+            f"is {baseline_year}, which must be before outcome_year ({outcome_year})",
+        )
 
     performance: dict[int, Path] = {}
     if values["performance"] is not None:
