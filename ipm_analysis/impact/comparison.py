@@ -53,12 +53,13 @@ def comparison_pool(panel: pd.DataFrame, touched_urns: Iterable[str]) -> pd.Data
     return pool
 
 
-def match_covariates(schools: pd.DataFrame) -> pd.DataFrame:
+def match_covariates(schools: pd.DataFrame, measure: str = "progress") -> pd.DataFrame:
     """What a school is matched on, from its baseline-year figures (``Evaluation.schools``
-    layout): index ``urn``, one column per matching variable."""
+    layout): index ``urn``, one column per matching variable; ``baseline`` is ``measure``'s."""
     return pd.DataFrame(
         {
-            "baseline": schools["baseline_progress"].to_numpy(dtype=float),
+            "baseline": schools[f"baseline_{measure}"].to_numpy(dtype=float),
+            "scaled_score": schools["baseline_scaled_score"].to_numpy(dtype=float),
             "prior_progress": schools["baseline_prior_progress"].to_numpy(dtype=float),
             "cohort_size": schools["baseline_telig"].to_numpy(dtype=float),
             "disadvantaged": schools["baseline_disadvantaged"].to_numpy(dtype=float),
@@ -181,10 +182,12 @@ def comparison_rows(
     fit: RtmFit,
     weights: pd.Series | None = None,
     adjustment: np.ndarray | None = None,
+    measure: str = "progress",
 ) -> pd.DataFrame:
-    """Summary rows (``summary.csv`` layout) for the comparison, per population and group.
+    """Summary rows (``summary.csv`` layout) for the comparison of ``measure``, per population
+    and group (the row's ``estimate`` says which figure it is).
 
-    ``project``: index urn, columns ``baseline, outcome`` (project schools with progress in
+    ``project``: index urn, columns ``baseline, outcome`` (project schools with ``measure`` in
     both years, any status); ``sets``: their match sets; ``sigma2``: each pool school's
     conditional variance of change (:func:`impact.matching.pool_variance`); ``memberships``:
     population -> bool DataFrame indexed like ``project``. For each group G:
@@ -223,13 +226,14 @@ def comparison_rows(
             )
     rtm = _row("rtm_fit", "pool", fit.n, baseline=fit.a, change=fit.b)
     out = pd.DataFrame([*records, rtm], columns=SUMMARY_COLUMNS)
-    order = {m: i for i, m in enumerate(COMPARISON_MEASURES)}
-    out = out.sort_values("measure", key=lambda m: m.map(order), kind="stable")
+    out["measure"] = measure
+    order = {m: i for i, m in enumerate(COMPARISON_ESTIMATES)}
+    out = out.sort_values("estimate", key=lambda m: m.map(order), kind="stable")
     return out.reset_index(drop=True).astype({"n_schools": int})
 
 
 #: The comparison's rows, in the order summary.csv lists them.
-COMPARISON_MEASURES = ("comparison", "net_change", "excess_change", "mde", "rtm_fit")
+COMPARISON_ESTIMATES = ("comparison", "net_change", "excess_change", "mde", "rtm_fit")
 
 
 def _group_comparison(
@@ -289,9 +293,9 @@ def _group_comparison(
 
 
 def _row(
-    measure: str, group: str, n_schools: int, population: str | None = None, **figures: float
+    estimate: str, group: str, n_schools: int, population: str | None = None, **figures: float
 ) -> dict:
     row = dict.fromkeys(SUMMARY_COLUMNS, np.nan)
-    row.update(measure=measure, group=group, population=population, n_schools=int(n_schools))
+    row.update(estimate=estimate, group=group, population=population, n_schools=int(n_schools))
     row.update({key: float(value) for key, value in figures.items()})
     return row

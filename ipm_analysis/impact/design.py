@@ -25,9 +25,10 @@ from ipm_analysis.inputs.roster import WITHDRAWN
 CAPPING_YEAR = 2018
 #: The TLA minus no-TLA difference, as a group name.
 TLA_DIFFERENCE = "tla:difference"
-#: Summary measures that are progress changes in points, so they have an effect size.
+#: Estimates of progress that are changes in points, so they have an effect size (the
+#: pupil-level spread is known for progress only: ``impact.effect_size``).
 PROGRESS_ESTIMATES = (
-    "progress",
+    "change",
     "net_change",
     "excess_change",
     "did",
@@ -40,6 +41,7 @@ MONTHS_ESTIMATES = ("net_change", "excess_change", "did", "net_change_uncapped")
 #: The columns of :func:`effect_sizes` (``effects.csv`` adds ``suppressed``).
 EFFECTS_COLUMNS = [
     "measure",
+    "estimate",
     "group",
     "population",
     "n_schools",
@@ -59,15 +61,11 @@ def crosses_capping(years: tuple[int, int]) -> bool:
     return baseline_year < CAPPING_YEAR <= outcome_year
 
 
-def primary_measure(primary: Mapping[str, str]) -> str:
-    """The summary ``measure`` that answers the primary question."""
-    return primary["measure"] if primary["estimate"] == "change" else primary["estimate"]
-
-
 def primary_row(summary: pd.DataFrame, primary: Mapping[str, str]) -> pd.Series | None:
     """The intention-to-treat summary row of the primary question (None when absent)."""
     rows = summary[
-        summary["measure"].eq(primary_measure(primary))
+        summary["measure"].eq(primary["measure"])
+        & summary["estimate"].eq(primary["estimate"])
         & summary["group"].eq(primary["group"])
         & summary["population"].eq(ITT)
     ]
@@ -85,12 +83,17 @@ def _estimate(row: pd.Series) -> Estimate | None:
 
 
 def difference_rows(summary: pd.DataFrame) -> pd.DataFrame:
-    """TLA minus no-TLA, for progress change and net change in each population: rows of
-    group ``tla:difference`` (``change`` the difference, a Welch t interval)."""
+    """TLA minus no-TLA, for the change and net change of every measure in each population:
+    rows of group ``tla:difference`` (``change`` the difference, a Welch t interval)."""
     rows = []
-    for measure in ("progress", "net_change"):
+    pairs = summary.loc[summary["estimate"].isin(("change", "net_change")), ["measure", "estimate"]]
+    for measure, estimate in pairs.drop_duplicates().itertuples(index=False):
         for population in summary["population"].dropna().unique():
-            pick = summary["measure"].eq(measure) & summary["population"].eq(population)
+            pick = (
+                summary["measure"].eq(measure)
+                & summary["estimate"].eq(estimate)
+                & summary["population"].eq(population)
+            )
             yes = summary[pick & summary["group"].eq(TLA_YES)]
             no = summary[pick & summary["group"].eq(TLA_NO)]
             if yes.empty or no.empty:
@@ -100,7 +103,7 @@ def difference_rows(summary: pd.DataFrame) -> pd.DataFrame:
                 continue
             d = difference_estimate(a, b)
             rows.append(
-                [measure, TLA_DIFFERENCE, population, d.n, np.nan, np.nan, d.value]
+                [measure, estimate, TLA_DIFFERENCE, population, d.n, np.nan, np.nan, d.value]
                 + [d.ci_low, d.ci_high]
             )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -110,10 +113,15 @@ def effect_sizes(summary: pd.DataFrame, sigma: tuple[float, str]) -> pd.DataFram
     """Every progress estimate of the project's groups in pupil-level standard deviations and
     in EEF months' progress (``impact.effect_size``); ``sigma`` is (value, source)."""
     s = float(sigma[0])
-    rows = summary[summary["measure"].isin(PROGRESS_ESTIMATES) & summary["population"].notna()]
+    rows = summary[
+        summary["measure"].eq("progress")
+        & summary["estimate"].isin(PROGRESS_ESTIMATES)
+        & summary["population"].notna()
+    ]
     out = pd.DataFrame(
         {
             "measure": rows["measure"].to_numpy(),
+            "estimate": rows["estimate"].to_numpy(),
             "group": rows["group"].to_numpy(),
             "population": rows["population"].to_numpy(),
             "n_schools": rows["n_schools"].to_numpy(),
@@ -130,7 +138,7 @@ def effect_sizes(summary: pd.DataFrame, sigma: tuple[float, str]) -> pd.DataFram
         out[column] = [effect_size(v, s) for v in out[source]]
     # months only for estimates of impact: a plain change (or a pre-gap) still holds what
     # would have happened anyway, and in months it would read as the programme's effect
-    impact = out["measure"].isin(MONTHS_ESTIMATES).to_numpy()
+    impact = out["estimate"].isin(MONTHS_ESTIMATES).to_numpy()
     months = [
         eef_months(v) if keep else None for v, keep in zip(out["effect_size"], impact, strict=True)
     ]
@@ -145,11 +153,11 @@ def attrition(
     """Schools recruited (on the roster for these cohorts), withdrawn, and analysed in the
     primary estimate: ``analysed_itt`` (every recruited school with the figures) and
     ``analysed_completed``."""
-    measure = primary_measure(primary)
     found = {}
     for population in ("itt", "completed"):
         rows = summary[
-            summary["measure"].eq(measure)
+            summary["measure"].eq(primary["measure"])
+            & summary["estimate"].eq(primary["estimate"])
             & summary["group"].eq(primary["group"])
             & summary["population"].eq(population)
         ]

@@ -52,13 +52,13 @@ from ipm_analysis.impact.placebo import (
     placebo_summary,
 )
 from ipm_analysis.impact.summary import (
-    MEASURES,
     ROLES,
     SUMMARY_COLUMNS,
     group_means,
     has_both,
     impact_summary,
     paired,
+    report_measures,
     school_changes,
     school_weights,
 )
@@ -73,14 +73,18 @@ from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_MAINSTREAM,
     PerformanceTable,
     area_figures,
-    progress_history,
+    measure_history,
     read_performance_table,
     school_figures,
     subject,
 )
 from ipm_analysis.inputs.ks2_years import KS2_YEARS, no_progress_sentence
 from ipm_analysis.inputs.linking import link_urns, touched_urns
-from ipm_analysis.inputs.params import ReportParams
+from ipm_analysis.inputs.params import (
+    DEFAULT_MATCH_ON,
+    DEFAULT_MATCH_ON_ATTAINMENT,
+    ReportParams,
+)
 from ipm_analysis.inputs.roster import read_roster
 
 #: National summary rows: 5 = state-funded schools (the DfE's headline), 4 = all schools.
@@ -122,6 +126,16 @@ class Evaluation:
     effects: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     #: the pupil-level standard deviation of outcome-year progress, and where it comes from
     sigma: tuple[float, str] = (float("nan"), "")
+    #: the measures the files hold in both years (``impact.summary.report_measures``)
+    measures: list[str] = field(default_factory=lambda: ["progress", "attainment"])
+    #: the measure the comparison matches on and the primary question defaults to: progress,
+    #: or attainment where the years or the subject have no progress scores (None: neither)
+    comparison_measure: str | None = "progress"
+    #: the measure of the pre-trend and event study: the comparison's, or the first measure
+    #: the files hold earlier years of (no earlier year of a subject's attainment is published)
+    trend_measure: str | None = None
+    #: the primary question with its measure resolved (``params.primary`` may leave it out)
+    primary_question: dict[str, str] = field(default_factory=dict)
 
     @property
     def years(self) -> tuple[int, int]:
@@ -134,12 +148,12 @@ class Evaluation:
 
     def primary(self) -> pd.Series | None:
         """The summary row answering the report's primary question (intention to treat)."""
-        return primary_row(self.summary, self.params.primary)
+        return primary_row(self.summary, self.primary_question)
 
     def attrition(self) -> dict[str, int]:
         """Schools recruited, withdrawn, and analysed in the primary estimate (ITT and
         completed)."""
-        return attrition(self.schools, self.summary, self.params.primary)
+        return attrition(self.schools, self.summary, self.primary_question)
 
     def tidy(self) -> pd.DataFrame:
         """Every school figure behind the report, one row per school x year x measure.
@@ -156,11 +170,11 @@ class Evaluation:
         completed schools' paired means. Rows: project schools first (roster order), then the
         pool (file order); within a school, progress then attainment, baseline then outcome.
         """
-        frames = [_long_figures(self.schools, "project", self.years)]
+        frames = [_long_figures(self.schools, "project", self.years, self.measures)]
         if len(self.pool):
             urn = self.panel["urn"].astype("string").str.strip()
             pool = self.panel[urn.isin(self.pool.index).to_numpy()].reset_index(drop=True)
-            frames.append(_long_figures(pool, "pool", self.years))
+            frames.append(_long_figures(pool, "pool", self.years, self.measures))
         return pd.concat(frames, ignore_index=True)
 
     def match_sets(self) -> pd.DataFrame:
@@ -178,7 +192,8 @@ class Evaluation:
         if self.sets.empty:
             return pd.DataFrame(columns=columns)
         sets = self.sets.copy()
-        baseline = self.schools.set_index(self.schools["urn"].astype(str))["baseline_progress"]
+        measure = self.comparison_measure
+        baseline = self.schools.set_index(self.schools["urn"].astype(str))[f"baseline_{measure}"]
         sets["baseline"] = baseline.reindex(sets["urn"]).to_numpy()
         pool = self.pool.reindex(sets["pool_urn"])
         sets["pool_baseline"] = pool["baseline"].to_numpy()
@@ -207,7 +222,7 @@ def read_inputs(
         has_tla = roster.attrs["has_tla"]
         roster = roster[roster["cohort"].isin(params.cohorts)].reset_index(drop=True)
         roster.attrs["has_tla"] = has_tla
-    chosen = subject(params.subject)
+    chosen = subject(params.subject, params.pupil_group)
     columns = chosen.columns
     if params.weighting == "pupils":  # each school weighted by TELIG x coverage
         columns = (*columns, "TELIG")
@@ -248,21 +263,29 @@ def evaluate_inputs(
     """:func:`evaluate` on inputs already read (:func:`read_inputs`): for simulations that
     evaluate many rosters against one pair of tables."""
     check_same_la(tables)
-    figures = {year: school_figures(table, params.subject) for year, table in tables.items()}
+    chosen = subject(params.subject, params.pupil_group)
+    figures = {year: school_figures(table, chosen) for year, table in tables.items()}
+    measures = report_measures(figures, params.years)
     links = link_urns(full_roster["urn"], tables)
     check_roster_in_tables(full_roster, links, tables)
-    schools = school_changes(roster, links, figures, params.baseline_year, params.outcome_year)
+    schools = school_changes(
+        roster, links, figures, params.baseline_year, params.outcome_year, measures=measures
+    )
     warnings = list(full_roster.attrs.get("warnings", []))
-    figure_warnings = check_schools_have_figures(schools, params.roster)
-    absent = [no_progress_sentence(y) for y in params.years if y in KS2_YEARS]
-    absent = [sentence for sentence in absent if sentence]
-    if absent:  # why progress is missing, said once, instead of the check's general warning
-        figure_warnings = [
-            " ".join(absent)
-            + " The report's progress figures are empty and its comparison with similar "
-            "schools, which matches on progress, is left out; read the attainment figures."
-        ]
-    warnings += figure_warnings
+    comparison_measure = next((m for m in ("progress", "attainment") if m in measures), None)
+    if "progress" in measures:
+        warnings += check_schools_have_figures(schools, params.roster)
+    else:  # why progress is missing, said once, instead of the check's general warning
+        warnings.append(_no_progress_sentence(params, chosen.progress, comparison_measure))
+    primary = dict(params.primary)
+    primary["measure"] = primary["measure"] or comparison_measure or "progress"
+    if primary["measure"] not in measures:
+        warnings.append(
+            f"The primary question asks for {primary['measure'].replace('_', ' ')}, which "
+            f"these files do not hold for both {params.baseline_year} and "
+            f"{params.outcome_year}; the report has no primary result. Ask instead about one "
+            f"of: {', '.join(measures)}."
+        )
     warnings += [
         f"URN {row.urn} ({row.school_name or 'no name'}) is in neither the "
         f"{params.baseline_year} nor the {params.outcome_year} performance table; it is listed "
@@ -280,20 +303,14 @@ def evaluate_inputs(
         )
     la_code = params.la_code or _roster_la(schools)
     references = {}
-    la = {y: area_figures(tables[y], params.subject, [RECTYPE_LA], la_code) for y in params.years}
+    la = {y: area_figures(tables[y], chosen, [RECTYPE_LA], la_code) for y in params.years}
     la_name = next((str(v["name"]) for v in la.values() if v["name"]), f"LA {la_code}")
     references["la"] = (la[params.baseline_year], la[params.outcome_year])
-    national = {
-        y: area_figures(tables[y], params.subject, NATIONAL_RECTYPES[:1]) for y in params.years
-    }
+    national = {y: area_figures(tables[y], chosen, NATIONAL_RECTYPES[:1]) for y in params.years}
     if all(pd.isna(v["attainment"]) for v in national.values()):
-        national = {
-            y: area_figures(tables[y], params.subject, NATIONAL_RECTYPES[1:]) for y in params.years
-        }
+        national = {y: area_figures(tables[y], chosen, NATIONAL_RECTYPES[1:]) for y in params.years}
     # Progress is measured against the national average, 0 by construction.
-    references["national"] = tuple(
-        {"progress": 0.0, "attainment": national[y]["attainment"]} for y in params.years
-    )
+    references["national"] = tuple({**national[y], "progress": 0.0} for y in params.years)
     for comparator in params.comparators:
         references[f"comparator:{comparator.label}"] = tuple(
             {comparator.measure: comparator.values.get(y, float("nan"))} for y in params.years
@@ -309,6 +326,7 @@ def evaluate_inputs(
         threshold=params.threshold,
         references=references,
         weighting=params.weighting,
+        measures=measures,
     )
     panel = school_panel(figures, tables, params)
     la_schools = panel[
@@ -322,19 +340,10 @@ def evaluate_inputs(
             weighting=params.weighting,
             population=None,
         )
-        for measure in MEASURES
+        for measure in measures
     ]
     excluded = touched_urns(links) | _excluded_from_pool(params, tables)
-    pool = comparison_pool(
-        panel.rename(
-            columns={
-                "baseline_rectype": "rectype",
-                "baseline_progress": "baseline",
-                "outcome_progress": "outcome",
-            }
-        ),
-        excluded,
-    )
+    pool = _pool(panel, comparison_measure, excluded)
     ev = Evaluation(
         params=params,
         schools=schools,
@@ -351,12 +360,16 @@ def evaluate_inputs(
         memberships=memberships,
         event_study=pd.DataFrame(columns=EVENT_STUDY_COLUMNS),
         placebo=pd.DataFrame(columns=PLACEBO_COLUMNS),
+        measures=measures,
+        comparison_measure=comparison_measure,
+        primary_question=primary,
     )
-    comparison = _compare(ev, tables)
+    comparison = _compare(ev, tables, excluded)
     summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
     summary = pd.concat([summary, difference_rows(summary)], ignore_index=True)
     summary["n_schools"] = summary["n_schools"].astype("Int64")
-    ev.sigma = pupil_sigma(params.outcome_year, params.subject, figures[params.outcome_year])
+    if "progress" in measures:
+        ev.sigma = pupil_sigma(params.outcome_year, params.subject, figures[params.outcome_year])
     ev.effects = effect_sizes(summary, ev.sigma)
     if params.suppress:  # disclosure control: the last step, after every figure is computed
         summary = apply_suppression(summary, params.min_n)
@@ -367,58 +380,182 @@ def evaluate_inputs(
     return ev
 
 
-def _compare(ev: Evaluation, tables: dict[int, PerformanceTable]) -> pd.DataFrame:
-    """Match the project schools to the pool and compute every comparison figure: fills
-    ``ev``'s comparison fields and returns the comparison's summary rows."""
-    params, schools = ev.params, ev.schools
-    counted = has_both(schools, "progress")
-    project = (
-        schools.loc[counted, ["urn", "baseline_progress", "outcome_progress"]]
+def _no_progress_sentence(params: ReportParams, progress_column: str | None, measure) -> str:
+    """One plain sentence on why the report has no progress figures, and what it shows."""
+    if progress_column is None:
+        why = (
+            f"The DfE publishes no progress score for {params.subject} (reading, writing and "
+            "maths combined), only attainment."
+        )
+    else:
+        reasons = [no_progress_sentence(y) for y in params.years if y in KS2_YEARS]
+        reasons = [r for r in reasons if r]
+        why = " ".join(reasons) or (
+            f"The files' {progress_column} columns are empty for every school in "
+            f"{' or '.join(str(y) for y in params.years)}, so there is no progress score to "
+            "compare."
+        )
+    shown = "attainment, the higher standard and the average scaled score"
+    if measure is None:
+        return f"{why} The files hold no other measure in both years."
+    return (
+        f"{why} The report is built on what the files hold ({shown}, where published), and "
+        f"the comparison with similar schools is of {measure.replace('_', ' ')}."
+    )
+
+
+def _pool(panel: pd.DataFrame, measure: str | None, excluded: set[str]) -> pd.DataFrame:
+    """The comparison pool for ``measure`` (``impact.comparison.comparison_pool``): empty
+    when the report has no measure to compare."""
+    if measure is None:
+        return pd.DataFrame(columns=["baseline", "outcome", "change"])
+    return comparison_pool(
+        panel.rename(
+            columns={
+                "baseline_rectype": "rectype",
+                f"baseline_{measure}": "baseline",
+                f"outcome_{measure}": "outcome",
+            }
+        ),
+        excluded,
+    )
+
+
+def _project(schools: pd.DataFrame, counted: np.ndarray, measure: str) -> pd.DataFrame:
+    """Project schools counted in ``measure``: index urn, columns ``baseline, outcome``."""
+    return (
+        schools.loc[counted, ["urn", f"baseline_{measure}", f"outcome_{measure}"]]
         .assign(urn=lambda f: f["urn"].astype(str))
         .set_index("urn")
-        .rename(columns={"baseline_progress": "baseline", "outcome_progress": "outcome"})
+        .set_axis(["baseline", "outcome"], axis=1)
     )
-    w = school_weights(schools, "progress", params.weighting)
+
+
+def _compare(
+    ev: Evaluation, tables: dict[int, PerformanceTable], excluded: set[str]
+) -> pd.DataFrame:
+    """Match the project schools to the pool and compute every comparison figure: fills
+    ``ev``'s comparison fields and returns the comparison's summary rows.
+
+    Schools are matched once, on the comparison measure (``ev.comparison_measure``); every
+    other measure is compared through the same match sets, less the pool schools without
+    that measure in both years, with its own bias correction and regression line."""
+    params, schools, measure = ev.params, ev.schools, ev.comparison_measure
+    if measure is None:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    counted = has_both(schools, measure)
+    project = _project(schools, counted, measure)
+    w = school_weights(schools, measure, params.weighting)
     weights = None if w is None else pd.Series(w[counted], index=project.index)
     memberships = {
         population: membership.loc[counted].set_axis(project.index)
         for population, membership in ev.memberships.items()
     }
     ev.rtm = fit_regression_to_mean(ev.pool) if len(ev.pool) >= 3 else None
-    progress_years = not any(
-        no_progress_sentence(y) for y in params.years if y in KS2_YEARS
-    )  # without progress scores the reason is already said (evaluate_inputs)
     if ev.rtm is None or project.empty:
-        if ev.rtm is None and progress_years:
+        if ev.rtm is None:
             ev.warnings.append(
                 "Too few other schools in the baseline-year file have a score in both years "
                 "to estimate how similar schools changed; the comparison section is left out."
             )
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    covariates = match_covariates(schools.loc[counted])
+    covariates = match_covariates(schools.loc[counted], measure)
     panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn", drop=False)
-    pool_covariates = match_covariates(panel.loc[ev.pool.index])
-    ev.match_on = _usable_match_on(params.match_on, pool_covariates, ev.warnings)
+    pool_covariates = match_covariates(panel.loc[ev.pool.index], measure)
+    default = DEFAULT_MATCH_ON if measure == "progress" else DEFAULT_MATCH_ON_ATTAINMENT
+    ev.match_on = _usable_match_on(list(params.match_on or default), pool_covariates, ev.warnings)
     sets = match_sets(covariates, pool_covariates, ev.match_on, params.match_k, params.caliper)
     ev.sets = sets
     adjustment = _bias_adjustment(covariates, pool_covariates, sets, ev.pool["change"], ev.match_on)
     ev.matched = matched_comparison(project, ev.pool, sets, adjustment)
     ev.warnings += _poor_match_warnings(covariates, sets, schools, params.caliper)
     sigma2 = pool_variance(pool_covariates, ev.pool["change"], ev.match_on)
-    rows = comparison_rows(project, ev.pool, sets, sigma2, memberships, ev.rtm, weights, adjustment)
-    ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
-
-    project_years, pool_years = _yearly_progress(ev, project.index, tables)
-    histories = Histories(
-        project_years, pool_years, covariates, pool_covariates, sets, ev.match_on, weights
+    rows = comparison_rows(
+        project, ev.pool, sets, sigma2, memberships, ev.rtm, weights, adjustment, measure
     )
-    trend = trend_rows(histories, memberships, params.years)
-    ev.event_study = event_study(histories, memberships, params.baseline_year)
+    ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
+    frames = [rows]
+    for other in ev.measures:
+        if other != measure:
+            frames.append(_other_measure_rows(ev, other, counted, excluded, memberships, weights))
+    ev.trend_measure = _trend_measure(ev, tables)
+    if ev.trend_measure is not None:
+        histories = _histories(ev, ev.trend_measure, counted, excluded, weights, tables)
+        frames.append(trend_rows(histories, memberships, params.years, ev.trend_measure))
+        ev.event_study = event_study(histories, memberships, params.baseline_year, ev.trend_measure)
     ev.placebo = _placebo(ev, project, covariates, pool_covariates, memberships, weights)
-    frames = [rows, trend]
-    if ev.crosses_capping:
+    if ev.crosses_capping and measure == "progress":
         frames.append(_uncapped_rows(ev, counted, sets, pool_covariates, memberships, weights))
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
+
+
+def _measure_pool(
+    ev: Evaluation, measure: str, excluded: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """``measure``'s pool, the match sets restricted to it, and its schools' covariates
+    (matched on the comparison measure: ``baseline`` stays the comparison measure's)."""
+    pool = ev.pool if measure == ev.comparison_measure else _pool(ev.panel, measure, excluded)
+    pool = pool[pool.index.isin(ev.pool.index)]
+    sets = ev.sets[ev.sets["pool_urn"].isin(pool.index)]
+    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn", drop=False)
+    pool_covariates = match_covariates(panel.loc[pool.index], ev.comparison_measure)
+    return pool, sets, pool_covariates
+
+
+def _other_measure_rows(
+    ev: Evaluation,
+    measure: str,
+    counted: np.ndarray,
+    excluded: set[str],
+    memberships: dict[str, pd.DataFrame],
+    weights: pd.Series | None,
+) -> pd.DataFrame:
+    """The comparison rows of ``measure`` through the comparison measure's match sets."""
+    schools = ev.schools.loc[counted]
+    pool, sets, pool_covariates = _measure_pool(ev, measure, excluded)
+    both = has_both(schools, measure)
+    if len(pool) < 3 or not both.any():
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    project = _project(schools, both, measure)
+    covariates = match_covariates(schools.loc[both], ev.comparison_measure)
+    fit = fit_regression_to_mean(pool)
+    sigma2 = pool_variance(pool_covariates, pool["change"], ev.match_on)
+    adjustment = _bias_adjustment(covariates, pool_covariates, sets, pool["change"], ev.match_on)
+    w = None if weights is None else weights.reindex(project.index)
+    members = {
+        population: membership.loc[project.index] for population, membership in memberships.items()
+    }
+    return comparison_rows(project, pool, sets, sigma2, members, fit, w, adjustment, measure)
+
+
+def _trend_measure(ev: Evaluation, tables: dict[int, PerformanceTable]) -> str | None:
+    """The comparison measure if the baseline-year file holds an earlier year of it, else the
+    first of the report's measures it does hold earlier years of (None: no earlier year)."""
+    chosen = subject(ev.params.subject, ev.params.pupil_group)
+    table = tables[ev.params.baseline_year]
+    order = [ev.comparison_measure, *(m for m in ev.measures if m != ev.comparison_measure)]
+    for measure in order:
+        if len(measure_history(table, chosen, measure)):
+            return measure
+    return None
+
+
+def _histories(
+    ev: Evaluation,
+    measure: str,
+    counted: np.ndarray,
+    excluded: set[str],
+    weights: pd.Series | None,
+    tables: dict[int, PerformanceTable],
+) -> Histories:
+    """``measure`` by year for the project and its pool (``impact.trends.Histories``)."""
+    pool, sets, pool_covariates = _measure_pool(ev, measure, excluded)
+    schools = ev.schools.loc[counted]
+    covariates = match_covariates(schools, ev.comparison_measure)
+    project_years, pool_years = _yearly(ev, measure, pool, covariates.index, tables)
+    return Histories(
+        project_years, pool_years, covariates, pool_covariates, sets, ev.match_on, weights
+    )
 
 
 def _bias_adjustment(
@@ -484,26 +621,29 @@ def _poor_match_warnings(
     ]
 
 
-def _yearly_progress(
-    ev: Evaluation, project_urns: pd.Index, tables: dict[int, PerformanceTable]
+def _yearly(
+    ev: Evaluation,
+    measure: str,
+    pool: pd.DataFrame,
+    project_urns: pd.Index,
+    tables: dict[int, PerformanceTable],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Progress by year (columns) for project schools (by roster URN) and pool schools (by
-    baseline-year URN): earlier years from the baseline-year file's ``_yy`` columns, then the
-    baseline and outcome years."""
+    """``measure`` by year (columns) for project schools (by roster URN) and ``pool``
+    schools (by baseline-year URN): earlier years from the baseline-year file's ``_yy``
+    columns, then the baseline and outcome years."""
     params = ev.params
-    history = progress_history(tables[params.baseline_year], params.subject)
-    wide = history.pivot_table(index="urn", columns="year", values="progress", aggfunc="first")
-    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn")
-    pool_years = wide.reindex(ev.pool.index)
-    pool_years[params.baseline_year] = ev.pool["baseline"]
-    pool_years[params.outcome_year] = ev.pool["outcome"]
+    chosen = subject(params.subject, params.pupil_group)
+    history = measure_history(tables[params.baseline_year], chosen, measure)
+    wide = history.pivot_table(index="urn", columns="year", values="value", aggfunc="first")
+    pool_years = wide.reindex(pool.index)
+    pool_years[params.baseline_year] = pool["baseline"]
+    pool_years[params.outcome_year] = pool["outcome"]
     schools = ev.schools.assign(urn=ev.schools["urn"].astype(str)).set_index("urn")
     schools = schools.loc[project_urns]
     project_years = wide.reindex(schools["baseline_urn"].astype(str).to_numpy())
     project_years.index = project_urns
-    project_years[params.baseline_year] = schools["baseline_progress"].to_numpy(dtype=float)
-    project_years[params.outcome_year] = schools["outcome_progress"].to_numpy(dtype=float)
-    del panel
+    project_years[params.baseline_year] = schools[f"baseline_{measure}"].to_numpy(dtype=float)
+    project_years[params.outcome_year] = schools[f"outcome_{measure}"].to_numpy(dtype=float)
     project_years.columns = [int(c) for c in project_years.columns]
     pool_years.columns = [int(c) for c in pool_years.columns]
     return project_years, pool_years
@@ -536,6 +676,7 @@ def _placebo(
             value = float(np.average(net[urns], weights=w)) if urns else float("nan")
             rows.append(
                 {
+                    "measure": ev.comparison_measure,
                     "population": population,
                     "group": group,
                     "n_schools": len(urns),
@@ -574,13 +715,13 @@ def _uncapped_rows(
     covariates = match_covariates(schools).set_axis(project.index)
     adjustment = _bias_adjustment(covariates, pool_covariates, sets, pool["change"], ev.match_on)
     rows = comparison_rows(project, pool, sets, sigma2, memberships, ev.rtm, weights, adjustment)
-    net = rows[rows["measure"].eq("net_change")].assign(measure="net_change_uncapped")
+    net = rows[rows["estimate"].eq("net_change")].assign(estimate="net_change_uncapped")
     # the group means as summary.py computes them, with the uncapped outcome in its place
     uncapped = schools.assign(outcome_progress=outcome)
     change = [
         group_means(
             uncapped, membership, "progress", weighting=ev.params.weighting, population=population
-        ).assign(measure="change_uncapped")
+        ).assign(estimate="change_uncapped")
         for population, membership in memberships.items()
     ]
     return pd.concat([*change, net], ignore_index=True)[SUMMARY_COLUMNS]
@@ -646,13 +787,15 @@ TIDY_COLUMNS = [
 ]
 
 
-def _long_figures(schools: pd.DataFrame, population: str, years: tuple[int, int]) -> pd.DataFrame:
+def _long_figures(
+    schools: pd.DataFrame, population: str, years: tuple[int, int], measures: list[str]
+) -> pd.DataFrame:
     """``schools`` (the ``Evaluation.schools`` layout) as one row per school x year x measure
     (a pool school's status in ``panel`` is ``completed``, so ``paired`` means both years)."""
     n = len(schools)
     blank = np.full(n, np.nan)
     chunks = []
-    for order_m, measure in enumerate(MEASURES):
+    for order_m, measure in enumerate(measures):
         counted = paired(schools, measure).to_numpy()
         for order_r, (role, year) in enumerate(zip(ROLES, years, strict=True)):
             limits = measure == "progress"

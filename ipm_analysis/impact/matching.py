@@ -41,15 +41,19 @@ import pandas as pd
 
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.params import DEFAULT_MATCH_ON as DEFAULT_MATCH_ON  # re-exported
+from ipm_analysis.inputs.params import (  # re-exported
+    DEFAULT_MATCH_ON_ATTAINMENT as DEFAULT_MATCH_ON_ATTAINMENT,
+)
 
 #: The variables a project school can be matched on -> what each is, for the report.
 MATCH_VARIABLES: dict[str, str] = {
-    "baseline": "baseline-year progress score",
+    "baseline": "baseline-year figure of the measure compared (progress, or attainment)",
     "prior_progress": "progress score of the year before the baseline year",
     "cohort_size": "eligible pupils in the baseline year (TELIG)",
     "disadvantaged": "% disadvantaged pupils in the baseline year (PTFSM6CLA1A)",
     "ks1_average": "the cohort's KS1 average point score (TKS1AVERAGE)",
     "school_type": "school type (NFTYPE, e.g. AC, CY, VA), matched exactly",
+    "scaled_score": "the baseline year's average scaled score in the subject (MAT_AVERAGE...)",
 }
 #: A closest match farther than this many standard deviations per numeric variable matched on
 #: (x sqrt(p) for p variables) is a poor match; see the module docstring for why 0.5.

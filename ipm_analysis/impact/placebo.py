@@ -32,6 +32,7 @@ from ipm_analysis.impact.matching import (
 CANDIDATES = 10
 #: The columns of :func:`placebo_table` (``placebo.csv``).
 PLACEBO_COLUMNS = [
+    "measure",
     "population",
     "group",
     "n_schools",

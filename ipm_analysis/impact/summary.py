@@ -11,7 +11,7 @@ so change = outcome - baseline and net change = change - comparison change in ev
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,11 +22,11 @@ from ipm_analysis.impact.uncertainty import change_half_width, significance_labe
 from ipm_analysis.impact.weighting import weighted_mean
 from ipm_analysis.inputs.linking import NOT_FOUND
 from ipm_analysis.inputs.roster import COMPLETED, WITHDRAWN
+from ipm_analysis.inputs.subjects import MEASURES as MEASURES  # re-exported
 
-MEASURES = ("progress", "attainment")
 ROLES = ("baseline", "outcome")
 #: Each school's figures taken from the DfE table for both years.
-FIGURE_COLUMNS = ("progress", "progress_lower", "progress_upper", "attainment", "pupils", "telig")
+FIGURE_COLUMNS = (*MEASURES, "progress_lower", "progress_upper", "pupils", "telig")
 #: Figures taken for one year only: what a school is matched on comes from the baseline year,
 #: the uncapped progress score (the 2018 capping sensitivity) from the outcome year.
 ROLE_COLUMNS = {
@@ -34,10 +34,13 @@ ROLE_COLUMNS = {
     "outcome": ("progress_unadjusted",),
 }
 #: The rows of ``Evaluation.summary``: every figure at full precision; ci_low/ci_high empty
-#: where not defined (the report's summary.csv adds ``suppressed``). ``population`` is
-#: ``itt`` or ``completed`` for the project's own figures, empty for published references.
+#: where not defined (the report's summary.csv adds ``suppressed``). ``measure`` is what is
+#: measured (:data:`MEASURES`), ``estimate`` what the row says of it (:data:`ESTIMATES`).
+#: ``population`` is ``itt`` or ``completed`` for the project's own figures, empty for
+#: published references.
 SUMMARY_COLUMNS = [
     "measure",
+    "estimate",
     "group",
     "population",
     "n_schools",
@@ -47,9 +50,41 @@ SUMMARY_COLUMNS = [
     "ci_low",
     "ci_high",
 ]
+#: What a summary row says of its measure: ``change`` (baseline, outcome and change of a
+#: group's mean), the comparison's ``comparison``, ``net_change``, ``excess_change``, ``mde``
+#: and ``rtm_fit``, the trends' ``pre_gap`` and ``did``, the 2018 capping rows
+#: ``change_uncapped`` and ``net_change_uncapped``, and counts of schools
+#: ``below_threshold`` and ``sig_below`` (significantly below the national average).
+ESTIMATES = (
+    "change",
+    "comparison",
+    "net_change",
+    "excess_change",
+    "mde",
+    "rtm_fit",
+    "pre_gap",
+    "did",
+    "change_uncapped",
+    "net_change_uncapped",
+    "below_threshold",
+    "sig_below",
+)
+CHANGE = "change"
 #: The per-school weight of each measure when ``weighting="pupils"``: pupils in the progress
-#: measure (TELIG x coverage) and eligible pupils for attainment.
-WEIGHT_COLUMN = {"progress": "pupils", "attainment": "telig"}
+#: measure (TELIG x coverage) and eligible pupils for the others.
+WEIGHT_COLUMN = {"progress": "pupils", "attainment": "telig", "higher_standard": "telig"}
+WEIGHT_COLUMN["scaled_score"] = "telig"
+
+
+def report_measures(figures: Mapping[int, pd.DataFrame], years: Sequence[int]) -> list[str]:
+    """The measures a report shows, in :data:`MEASURES` order: those some school of the
+    files has a figure for in every one of ``years`` (none has progress when either year's
+    pupils had no KS1 assessment, or the subject, such as rwm, has no progress score)."""
+    return [
+        measure
+        for measure in MEASURES
+        if all(figures[year][measure].notna().any() for year in years)
+    ]
 
 
 def school_changes(
@@ -60,12 +95,14 @@ def school_changes(
     outcome_year: int,
     *,
     explain: bool = True,
+    measures: Sequence[str] = MEASURES,
 ) -> pd.DataFrame:
     """One row per roster school: URNs used, both years' figures, changes, exclusion reason.
 
     Also each year's significance against the national average (from the DfE's limits) and
     the school's own 95% interval for its progress change. ``explain=False`` skips the
-    exclusion reasons (for the thousands of schools of a comparison pool).
+    exclusion reasons (for the thousands of schools of a comparison pool); the reasons speak
+    of ``measures`` only (the report's).
 
     ``figures`` maps year -> :func:`ipm_analysis.inputs.dfe_tables.school_figures`. Columns
     are named by role (``baseline_progress``, ``outcome_urn``...) so the file reads the same
@@ -111,7 +148,7 @@ def school_changes(
     columns["progress_change_high"] = columns["progress_change"] + half
     if explain:
         columns["excluded_reason"] = pd.array(
-            _exclusion_reasons(columns, baseline_year, outcome_year), dtype="string"
+            _exclusion_reasons(columns, baseline_year, outcome_year, measures), dtype="string"
         )
     # one float block and one block of the rest: far cheaper than fifty single columns
     floats = [name for name, values in columns.items() if _is_float_array(values)]
@@ -154,7 +191,7 @@ def _columns(figures: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _exclusion_reasons(
-    columns: Mapping[str, object], baseline_year: int, outcome_year: int
+    columns: Mapping[str, object], baseline_year: int, outcome_year: int, measures: Sequence[str]
 ) -> list[str]:
     """Why each school is left out of a figure ('' when it counts in all of them)."""
     years = dict(zip(ROLES, (baseline_year, outcome_year), strict=True))
@@ -168,7 +205,7 @@ def _exclusion_reasons(
             if columns[f"{role}_link"][i] == NOT_FOUND:
                 parts.append(f"not found in the {year} performance table")
                 continue
-            for measure in MEASURES:
+            for measure in measures:
                 if np.isnan(columns[f"{role}_{measure}"][i]):
                     why = columns[f"{role}_{measure}_reason"][i]
                     why = "blank" if why is None or pd.isna(why) else why
@@ -253,6 +290,7 @@ def _group_rows(
         rows.append(
             [
                 measure,
+                CHANGE,
                 group,
                 population,
                 len(b),
@@ -295,20 +333,26 @@ def _significance_row(schools: pd.DataFrame) -> list:
     return _count_row("sig_below", int(chosen.sum()), baseline, outcome)
 
 
-def _count_row(measure: str, n: int, baseline: int, outcome: int) -> list:
-    return [measure, ALL, COMPLETED_ONLY, n, baseline, outcome, outcome - baseline, np.nan, np.nan]
+def _count_row(estimate: str, n: int, baseline: int, outcome: int) -> list:
+    """A count of progress scores (schools below the threshold, significantly below the
+    national average) among completed schools."""
+    row = ["progress", estimate, ALL, COMPLETED_ONLY, n, baseline, outcome, outcome - baseline]
+    return [*row, np.nan, np.nan]
 
 
 def _reference_rows(
-    group: str, baseline: Mapping[str, float], outcome: Mapping[str, float]
+    group: str,
+    baseline: Mapping[str, float],
+    outcome: Mapping[str, float],
+    measures: Sequence[str],
 ) -> list[list]:
     rows = []
-    for measure in MEASURES:
+    for measure in measures:
         b = float(baseline.get(measure, np.nan))
         o = float(outcome.get(measure, np.nan))
         if np.isnan(b) and np.isnan(o):
             continue
-        rows.append([measure, group, None, None, b, o, o - b, np.nan, np.nan])
+        rows.append([measure, CHANGE, group, None, None, b, o, o - b, np.nan, np.nan])
     return rows
 
 
@@ -319,23 +363,25 @@ def impact_summary(
     threshold: float,
     references: Mapping[str, tuple[Mapping[str, float], Mapping[str, float]]] = {},
     weighting: str = "schools",
+    measures: Sequence[str] = ("progress", "attainment"),
 ) -> pd.DataFrame:
     """The summary table: every measure x population x group, the threshold counts (completed
-    schools), then references.
+    schools, when progress is measured), then references.
 
     ``memberships`` maps a population (``itt``, ``completed``) to its group membership;
     ``references`` maps a group name (``la``, ``national``, ``comparator:<label>``) to its
     (baseline, outcome) figures by measure.
     """
     rows = []
-    for measure in MEASURES:
+    for measure in measures:
         arrays = _measure_arrays(schools, measure, weighting)
         for population, membership in memberships.items():
             rows += _group_rows(schools, membership, measure, weighting, population, arrays)
-    rows.append(_threshold_row(schools, threshold))
-    rows.append(_significance_row(schools))
+    if "progress" in measures:
+        rows.append(_threshold_row(schools, threshold))
+        rows.append(_significance_row(schools))
     for group, (b, o) in references.items():
-        rows += _reference_rows(group, b, o)
+        rows += _reference_rows(group, b, o, measures)
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     summary["n_schools"] = summary["n_schools"].astype("Int64")
     return summary

@@ -42,6 +42,7 @@ from ipm_analysis.impact.weighting import weighted_mean
 
 #: The columns of :func:`event_study` (``trends.csv``).
 EVENT_STUDY_COLUMNS = [
+    "measure",
     "population",
     "group",
     "year",
@@ -177,9 +178,12 @@ class Histories:
 
 
 def event_study(
-    histories: Histories, memberships: Mapping[str, pd.DataFrame], baseline_year: int
+    histories: Histories,
+    memberships: Mapping[str, pd.DataFrame],
+    baseline_year: int,
+    measure: str = "progress",
 ) -> pd.DataFrame:
-    """Project and comparison progress in every year the files hold, per population and
+    """Project and comparison ``measure`` in every year the files hold, per population and
     group, relative to ``baseline_year`` (see the module docstring).
 
     Years are the columns of ``histories.project_years``. Each row's ``gap_change`` (with its
@@ -198,6 +202,7 @@ def event_study(
             reference = year == baseline_year  # its 0 is exact, not estimated
             rows.append(
                 {
+                    "measure": measure,
                     "population": population,
                     "group": group,
                     "year": int(year),
@@ -216,7 +221,10 @@ def event_study(
 
 
 def trend_rows(
-    histories: Histories, memberships: Mapping[str, pd.DataFrame], years: tuple[int, int]
+    histories: Histories,
+    memberships: Mapping[str, pd.DataFrame],
+    years: tuple[int, int],
+    measure: str = "progress",
 ) -> pd.DataFrame:
     """The ``pre_gap`` and ``did`` summary rows (summary.csv layout), from the year before
     the baseline; no rows when no school has a score that year. ``baseline`` holds the gap in
@@ -230,8 +238,8 @@ def trend_rows(
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     # matched (and bias-corrected) on the year before the baseline, the pre-gap is 0 by
     # construction: no interval, since there is nothing to estimate
-    matched_pre = "prior_progress" in histories.match_on
-    for measure, year in (("pre_gap", baseline_year), ("did", outcome_year)):
+    matched_pre = measure == "progress" and "prior_progress" in histories.match_on
+    for estimate, year in (("pre_gap", baseline_year), ("did", outcome_year)):
         gaps = histories.gaps(year, pre)
         for population, group, in_group in histories.groups(memberships):
             found = histories.estimate(gaps, in_group)
@@ -239,14 +247,15 @@ def trend_rows(
             rows.append(
                 {
                     "measure": measure,
+                    "estimate": estimate,
                     "group": group,
                     "population": population,
                     "n_schools": found["n_schools"],
                     "baseline": found["gap_base"],
                     "outcome": found["gap"],
                     "change": est.value,
-                    "ci_low": np.nan if measure == "pre_gap" and matched_pre else est.ci_low,
-                    "ci_high": np.nan if measure == "pre_gap" and matched_pre else est.ci_high,
+                    "ci_low": np.nan if estimate == "pre_gap" and matched_pre else est.ci_low,
+                    "ci_high": np.nan if estimate == "pre_gap" and matched_pre else est.ci_high,
                 }
             )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).astype({"n_schools": int})

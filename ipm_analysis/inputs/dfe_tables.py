@@ -31,7 +31,7 @@ from ipm_analysis.inputs.files import (
     table_format,
     wrong_file,
 )
-from ipm_analysis.inputs.subjects import EARLIEST_HISTORY
+from ipm_analysis.inputs.subjects import EARLIEST_HISTORY, MEASURES
 from ipm_analysis.inputs.subjects import SUBJECTS as SUBJECTS  # re-exported
 from ipm_analysis.inputs.subjects import Subject as Subject
 from ipm_analysis.inputs.subjects import subject as subject
@@ -296,17 +296,18 @@ def _once_per_table(table: PerformanceTable, compute, *args):
     return _parsed[key]
 
 
-def school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+def school_figures(table: PerformanceTable, subject_name: str | Subject) -> pd.DataFrame:
     """:func:`parse_school_figures`, parsed once per table and subject."""
     return _once_per_table(table, parse_school_figures, subject_name)
 
 
-def parse_school_figures(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
+def parse_school_figures(table: PerformanceTable, subject_name: str | Subject) -> pd.DataFrame:
     """One subject's figures for every school row (RECTYPE 1 and 2), indexed by URN.
 
     Columns: ``name``, ``lea``, ``rectype``, ``line``, ``school_type`` (``NFTYPE``); floats
-    ``progress``, ``progress_lower``, ``progress_upper``, ``coverage`` (%), ``attainment`` (%),
-    ``telig``; and ``progress_reason`` / ``attainment_reason`` (the DfE code's meaning where
+    for every measure (``progress``, ``attainment``, ``higher_standard``, ``scaled_score``:
+    NaN where the subject or the file has none), ``progress_lower``, ``progress_upper``,
+    ``coverage`` (%), ``telig``; and ``<measure>_reason`` (the DfE code's meaning where
     missing). ``pupils`` is the number of pupils in the progress measure (TELIG x coverage),
     the weight the DfE uses for an LA's figure. When the table was read with them, also
     ``disadvantaged`` (% disadvantaged pupils), ``ks1_average`` (the cohort's KS1 average
@@ -325,27 +326,30 @@ def parse_school_figures(table: PerformanceTable, subject_name: str) -> pd.DataF
             "school_type": rows["NFTYPE"].str.strip() if "NFTYPE" in rows else "",
         }
     )
+    measures = cols.measure_columns
     sources = {
-        "progress": cols.progress,
+        **{measure: measures.get(measure) for measure in MEASURES},
         "progress_lower": cols.lower,
         "progress_upper": cols.upper,
         "coverage": cols.coverage,
-        "attainment": cols.attainment,
         "telig": "TELIG",
         "disadvantaged": "PTFSM6CLA1A",
         "ks1_average": "TKS1AVERAGE",
         "progress_unadjusted": cols.unadjusted,
-        "prior_progress": cols.earlier(cols.progress, table.year - 1),
+        "prior_progress": cols.earlier(cols.progress, table.year - 1) if cols.progress else None,
     }
     for name, column in sources.items():
-        if column not in rows:
+        if column is None or column not in rows:
             out[name] = np.nan
+            if name in MEASURES:
+                why = "not published for this subject" if column is None else "not in this file"
+                out[f"{name}_reason"] = pd.array([why] * len(rows), dtype="string")
             continue
         values, reasons = parse_figures(
             rows[column], path=table.path, column=column, lines=rows["line"]
         )
         out[name] = values
-        if name in ("progress", "attainment"):
+        if name in MEASURES:
             out[f"{name}_reason"] = reasons
     out["pupils"] = out["telig"] * out["coverage"] / 100.0
     out["school_type"] = out["school_type"].replace("", None)
@@ -354,62 +358,81 @@ def parse_school_figures(table: PerformanceTable, subject_name: str) -> pd.DataF
     return out
 
 
-def progress_history(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
-    """:func:`parse_progress_history`, parsed once per table and subject."""
-    return _once_per_table(table, parse_progress_history, subject_name)
+def measure_history(
+    table: PerformanceTable, subject_name: str | Subject, measure: str = "progress"
+) -> pd.DataFrame:
+    """:func:`parse_measure_history`, parsed once per table, subject and measure."""
+    return _once_per_table(table, parse_measure_history, subject_name, measure)
 
 
-def parse_progress_history(table: PerformanceTable, subject_name: str) -> pd.DataFrame:
-    """Every earlier year's progress a table carries (``MATPROG_16``... in a 2017-18 file), in
-    long form: one row per school x year with ``urn`` (this file's), ``year``, ``progress``,
-    ``progress_lower``, ``progress_upper``; years the file does not hold give no rows."""
+def parse_measure_history(
+    table: PerformanceTable, subject_name: str | Subject, measure: str = "progress"
+) -> pd.DataFrame:
+    """Every earlier year of ``measure`` a table carries (``MATPROG_16``... in a 2017-18 file,
+    ``MAT_AVERAGE_19`` in a 2022-23 one), in long form: one row per school x year with ``urn``
+    (this file's), ``year``, ``value``, ``lower``, ``upper`` (the limits: progress only);
+    years the file does not hold give no rows (the wide files carry no earlier year of a
+    subject's % at the expected standard, only of reading, writing and maths combined)."""
     cols = subject(subject_name)
     rows = table.rows(SCHOOL_RECTYPES)
     rows = rows[rows["URN"] != ""].drop_duplicates("URN")
+    columns = ["urn", "year", "value", "lower", "upper"]
     frames = []
     for year in range(table.year - EARLIEST_HISTORY, table.year):
-        names = [cols.earlier(c, year) for c in (cols.progress, cols.lower, cols.upper)]
-        if names[0] not in rows:
+        names = cols.history_columns(measure, year)
+        if not names or names[0] not in rows:
             continue
         frame = pd.DataFrame({"urn": rows["URN"].to_numpy(dtype=object), "year": year})
-        for name, column in zip(
-            ("progress", "progress_lower", "progress_upper"), names, strict=True
-        ):
+        for name in ("value", "lower", "upper"):
+            frame[name] = np.nan
+        for name, column in zip(("value", "lower", "upper"), names, strict=False):
             if column in rows:
                 values, _ = parse_figures(
                     rows[column], path=table.path, column=column, lines=rows["line"]
                 )
                 frame[name] = values.to_numpy()
-            else:
-                frame[name] = np.nan
         frames.append(frame)
-    columns = ["urn", "year", "progress", "progress_lower", "progress_upper"]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
 
 
+def progress_history(table: PerformanceTable, subject_name: str | Subject) -> pd.DataFrame:
+    """:func:`measure_history` of progress in its own names: ``urn``, ``year``,
+    ``progress``, ``progress_lower``, ``progress_upper``."""
+    return measure_history(table, subject_name, "progress").rename(
+        columns={"value": "progress", "lower": "progress_lower", "upper": "progress_upper"}
+    )
+
+
 def area_figures(
-    table: PerformanceTable, subject_name: str, rectypes: Iterable[str], la_code: str | None = None
+    table: PerformanceTable,
+    subject_name: str | Subject,
+    rectypes: Iterable[str],
+    la_code: str | None = None,
 ) -> dict[str, float | str]:
-    """Progress and attainment of a summary row (LA or national); NaN where not published."""
+    """Every measure of a summary row (LA or national); NaN where not published."""
     found = _once_per_table(table, _area_figures, subject_name, tuple(rectypes), la_code)
     return dict(found)
 
 
 def _area_figures(
-    table: PerformanceTable, subject_name: str, rectypes: tuple[str, ...], la_code: str | None
+    table: PerformanceTable,
+    subject_name: str | Subject,
+    rectypes: tuple[str, ...],
+    la_code: str | None,
 ) -> dict[str, float | str]:
     cols = subject(subject_name)
     rows = table.rows(rectypes)
     if la_code is not None:
         rows = rows[rows["LEA"] == str(la_code)]
     if rows.empty:
-        return {"progress": np.nan, "attainment": np.nan, "name": ""}
+        return {**dict.fromkeys(MEASURES, np.nan), "name": ""}
     row = rows.iloc[[0]]
     result: dict[str, float | str] = {"name": str(row["SCHNAME"].iloc[0])}
-    for name, column in (("progress", cols.progress), ("attainment", cols.attainment)):
-        if column in row:
+    for name in MEASURES:
+        column = cols.measure_columns.get(name)
+        if column is not None and column in row:
             values, _ = parse_figures(
                 row[column], path=table.path, column=column, lines=row["line"]
             )

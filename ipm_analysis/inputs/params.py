@@ -33,7 +33,7 @@ from ipm_analysis.inputs.params_file import (
     problems_sentence,
     read_params_file,
 )
-from ipm_analysis.inputs.subjects import SUBJECTS
+from ipm_analysis.inputs.subjects import MEASURES, PUPIL_GROUPS, SUBJECTS
 from ipm_analysis.inputs.synthetic_files import all_synthetic
 
 WEIGHTINGS = ("schools", "pupils")
@@ -41,6 +41,10 @@ WEIGHTINGS = ("schools", "pupils")
 #: score, the year before it (a dip or a steady level?) and the cohort's size (how much a
 #: score swings by chance).
 DEFAULT_MATCH_ON = ("baseline", "prior_progress", "cohort_size")
+#: The default when the comparison is of attainment (years or subjects without progress
+#: scores): baseline attainment, the baseline average scaled score (a finer reading of the
+#: same tests) and the cohort's size.
+DEFAULT_MATCH_ON_ATTAINMENT = ("baseline", "scaled_score", "cohort_size")
 #: Every variable ``match_on`` may name (described in ``impact.matching.MATCH_VARIABLES``).
 MATCH_ON_CHOICES = (
     "baseline",
@@ -49,11 +53,14 @@ MATCH_ON_CHOICES = (
     "disadvantaged",
     "ks1_average",
     "school_type",
+    "scaled_score",
 )
-#: The question the report answers first, fixed before the results are seen.
-DEFAULT_PRIMARY = {"measure": "progress", "group": "all", "estimate": "net_change"}
+#: The question the report answers first, fixed before the results are seen. The measure,
+#: when not written, is the report's comparison measure: progress, or attainment where the
+#: years or the subject have no progress scores (``Evaluation.primary_question``).
+DEFAULT_PRIMARY = {"measure": None, "group": "all", "estimate": "net_change"}
 PRIMARY_CHOICES = {
-    "measure": ("progress", "attainment"),
+    "measure": MEASURES,
     "estimate": ("net_change", "change", "did"),
 }
 
@@ -70,6 +77,7 @@ DEFAULTS: dict[str, Any] = {
     "baseline_year": REQUIRED,
     "outcome_year": REQUIRED,
     "subject": "maths",
+    "pupil_group": "all",
     "threshold": -2.0,
     "cohorts": None,
     "comparators": [],
@@ -79,7 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 20180901,
     "n_placebo": 2000,
     "match_k": 5,
-    "match_on": list(DEFAULT_MATCH_ON),
+    "match_on": None,
     "caliper": None,
     "primary": dict(DEFAULT_PRIMARY),
     "exclude_from_pool": [],
@@ -115,6 +123,7 @@ class ReportParams:
     school_information: dict[int, Path] = field(default_factory=dict)
     la_performance: Path | None = None
     subject: str = "maths"
+    pupil_group: str = "all"
     threshold: float = -2.0
     cohorts: list[str] | None = None
     comparators: list[Comparator] = field(default_factory=list)
@@ -124,9 +133,11 @@ class ReportParams:
     seed: int = 20180901
     n_placebo: int = 2000
     match_k: int = 5
-    match_on: list[str] = field(default_factory=lambda: list(DEFAULT_MATCH_ON))
+    #: None: the default for the comparison's measure (``DEFAULT_MATCH_ON`` for progress,
+    #: ``DEFAULT_MATCH_ON_ATTAINMENT`` otherwise)
+    match_on: list[str] | None = None
     caliper: float | None = None
-    primary: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIMARY))
+    primary: dict[str, str | None] = field(default_factory=lambda: dict(DEFAULT_PRIMARY))
     exclude_from_pool: list[str] = field(default_factory=list)
     weighting: str = "schools"
     min_n: int = 3
@@ -398,6 +409,18 @@ def _validate(
         la_performance = None
     if values["subject"] not in SUBJECTS:
         fail("subject", f"must be one of {', '.join(SUBJECTS)} (got {values['subject']!r})")
+    if values["pupil_group"] not in PUPIL_GROUPS:
+        fail(
+            "pupil_group",
+            f"must be one of {', '.join(PUPIL_GROUPS)} (got {values['pupil_group']!r})",
+        )
+    elif values["pupil_group"] != "all" and values["weighting"] == "pupils":
+        fail(
+            "pupil_group",
+            "cannot be used with 'weighting: pupils': the DfE publishes no progress coverage "
+            "for a pupil group, so its pupils in the measure are unknown; use 'weighting: "
+            "schools'",
+        )
     threshold = _number(values["threshold"], "threshold", fail)
     if not isinstance(values["title"], str | None):
         fail("title", f"must be text (got {values['title']!r})")
@@ -416,14 +439,19 @@ def _validate(
     match_on = values["match_on"]
     if isinstance(match_on, str):  # "baseline, cohort_size" written without brackets
         match_on = [name.strip() for name in match_on.split(",") if name.strip()]
-    if not isinstance(match_on, list) or not match_on:
-        fail("match_on", f"must be a list such as [baseline, prior_progress] (got {match_on!r})")
-        match_on = list(DEFAULT_MATCH_ON)
-    unknown = [str(v) for v in match_on if v not in MATCH_ON_CHOICES]
-    if unknown:
-        fail("match_on", f"has {', '.join(unknown)}; choose from {', '.join(MATCH_ON_CHOICES)}")
-    if "baseline" not in match_on:
-        fail("match_on", "must include baseline (the comparison is about change from it)")
+    if match_on is not None:
+        if not isinstance(match_on, list) or not match_on:
+            fail(
+                "match_on",
+                f"must be a list such as [baseline, prior_progress] (got {match_on!r})",
+            )
+            match_on = list(DEFAULT_MATCH_ON)
+        unknown = [str(v) for v in match_on if v not in MATCH_ON_CHOICES]
+        if unknown:
+            choices = ", ".join(MATCH_ON_CHOICES)
+            fail("match_on", f"has {', '.join(unknown)}; choose from {choices}")
+        if "baseline" not in match_on:
+            fail("match_on", "must include baseline (the comparison is about change from it)")
     caliper = values["caliper"]
     if caliper is not None:
         caliper = _number(caliper, "caliper", fail, example="0.5")
@@ -478,6 +506,7 @@ def _validate(
         school_information=school_information,
         la_performance=None if la_performance in (None, "") else _resolve(la_performance, base_dir),
         subject=str(values["subject"]),
+        pupil_group=str(values["pupil_group"]),
         threshold=float(threshold),
         cohorts=cohorts,
         comparators=comparators,
@@ -487,7 +516,7 @@ def _validate(
         seed=int(values["seed"]),
         n_placebo=int(values["n_placebo"]),
         match_k=int(values["match_k"]),
-        match_on=[str(v) for v in dict.fromkeys(match_on)],
+        match_on=None if match_on is None else [str(v) for v in dict.fromkeys(match_on)],
         caliper=None if caliper is None else float(caliper),
         primary=primary,
         exclude_from_pool=exclude_from_pool,
@@ -535,17 +564,13 @@ def _primary(raw: Any, fail) -> dict[str, str]:
         if key not in DEFAULT_PRIMARY:
             fail("primary", f"has '{key}'; it takes {', '.join(DEFAULT_PRIMARY)}")
             continue
+        if value is None and DEFAULT_PRIMARY[key] is None:  # left to the report's data
+            continue
         text = _label(value)
         if key in PRIMARY_CHOICES and text not in PRIMARY_CHOICES[key]:
             fail("primary", f"{key} must be one of {', '.join(PRIMARY_CHOICES[key])}")
             continue
         primary[key] = text
-    if primary["estimate"] != "change" and primary["measure"] != "progress":
-        fail(
-            "primary",
-            f"asks for the {primary['estimate']} of {primary['measure']}, but the comparison "
-            "with similar schools is of progress; use measure: progress, or estimate: change",
-        )
     return primary
 
 
@@ -571,7 +596,7 @@ def _comparators(raw: Any, fail) -> list[Comparator]:
             except (TypeError, ValueError):
                 fail("comparators", f"'{item['label']}' has a bad year or value: {y!r}: {v!r}")
         measure = item.get("measure", "progress")
-        if measure not in ("progress", "attainment"):
-            fail("comparators", f"'{item['label']}' measure must be progress or attainment")
+        if measure not in MEASURES:
+            fail("comparators", f"'{item['label']}' measure must be one of {', '.join(MEASURES)}")
         out.append(Comparator(label=str(item["label"]), values=values, measure=measure))
     return out

@@ -46,6 +46,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "baseline_year",
         "outcome_year",
         "subject",
+        "pupil_group",
         "threshold",
         "cohorts",
         "comparators",
