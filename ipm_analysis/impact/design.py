@@ -25,8 +25,9 @@ from ipm_analysis.inputs.roster import WITHDRAWN
 CAPPING_YEAR = 2018
 #: The TLA minus no-TLA difference, as a group name.
 TLA_DIFFERENCE = "tla:difference"
-#: Estimates of progress that are changes in points, so they have an effect size (the
-#: pupil-level spread is known for progress only: ``impact.effect_size``).
+#: Estimates that are changes (of any measure): effects.csv holds them all, and those of
+#: progress have an effect size (the pupil-level spread is known for progress only:
+#: ``impact.effect_size``).
 PROGRESS_ESTIMATES = (
     "change",
     "net_change",
@@ -113,11 +114,7 @@ def effect_sizes(summary: pd.DataFrame, sigma: tuple[float, str]) -> pd.DataFram
     """Every progress estimate of the project's groups in pupil-level standard deviations and
     in EEF months' progress (``impact.effect_size``); ``sigma`` is (value, source)."""
     s = float(sigma[0])
-    rows = summary[
-        summary["measure"].eq("progress")
-        & summary["estimate"].isin(PROGRESS_ESTIMATES)
-        & summary["population"].notna()
-    ]
+    rows = summary[summary["estimate"].isin(PROGRESS_ESTIMATES) & summary["population"].notna()]
     out = pd.DataFrame(
         {
             "measure": rows["measure"].to_numpy(),
@@ -135,7 +132,10 @@ def effect_sizes(summary: pd.DataFrame, sigma: tuple[float, str]) -> pd.DataFram
         ("effect_size_low", "ci_low"),
         ("effect_size_high", "ci_high"),
     ):
-        out[column] = [effect_size(v, s) for v in out[source]]
+        out[column] = [
+            effect_size(v, s) if measure == "progress" else float("nan")
+            for v, measure in zip(out[source], out["measure"], strict=True)
+        ]
     # months only for estimates of impact: a plain change (or a pre-gap) still holds what
     # would have happened anyway, and in months it would read as the programme's effect
     impact = out["estimate"].isin(MONTHS_ESTIMATES).to_numpy()

@@ -43,14 +43,24 @@ class IndexRow:
 
 
 def headline_change(summary_csv: Path) -> str:
-    """'-0.97 to -0.37 (+0.60, 95% CI +0.10 to +1.10)' for progress, group all; '' if none."""
+    """'-0.97 to -0.37 (+0.60, 95% CI +0.10 to +1.10)': the first measure's change of all
+    recruited schools; '' if none."""
     try:
         with summary_csv.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except OSError:
         return ""
+    # the first plain change of all schools: the report's comparison measure (progress, or
+    # attainment in years without progress scores), as summary.csv lists it first
     row = next(
-        (r for r in rows if r.get("measure") == "progress" and r.get("group") == "all"), None
+        (
+            r
+            for r in rows
+            if r.get("estimate") == "change"
+            and r.get("group") == "all"
+            and r.get("population") == "itt"
+        ),
+        None,
     )
     if row is None or not _number(row.get("change")):
         return ""

@@ -21,23 +21,24 @@ from markupsafe import Markup
 
 from ipm_analysis.core.rounding import fmt
 from ipm_analysis.core.years import year_label
-from ipm_analysis.impact.design import TLA_DIFFERENCE, primary_measure
+from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, footnote, row_suppressed
 from ipm_analysis.impact.groups import ALL, COMPLETED_ONLY, ITT, describe_group
 from ipm_analysis.reporting.html import render
 from ipm_analysis.reporting.presentation import (
+    HEADLINE_WORDS,
     group_order,
     matched_on_words,
     populations_differ,
     table_context,
 )
 
-#: The reader's name of each estimate (effects.csv ``measure``).
+#: The reader's name of each estimate of progress (effects.csv ``estimate``).
 ESTIMATE_WORDS = {
     "net_change": "Net change (against similar schools)",
     "did": "Difference in differences",
     "excess_change": "Change beyond the regression-to-the-mean line",
-    "progress": "Plain change in progress",
+    "change": "Plain change in progress",
 }
 #: The order of the effect-size table. ``pre_gap`` is a check, not an effect (it is shown with
 #: the trends); the uncapped rows are the capping caveat's sensitivity figures (effects.csv
@@ -93,8 +94,15 @@ def _pick(frame: pd.DataFrame, **where: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
-def _effect_row(ev, measure: str, group: str, population: str) -> pd.Series | None:
-    return _pick(ev.effects, measure=measure, group=group, population=population)
+def _effect_row(ev, row: pd.Series, population: str) -> pd.Series | None:
+    """The effects.csv row of summary ``row`` (None: no effect size, e.g. not progress)."""
+    return _pick(
+        ev.effects,
+        measure=str(row["measure"]),
+        estimate=str(row["estimate"]),
+        group=str(row["group"]),
+        population=population,
+    )
 
 
 def _months(value: object) -> dict | None:
@@ -106,13 +114,13 @@ def _months(value: object) -> dict | None:
     return {"value": str(m), "unit": "month's" if abs(m) == 1 else "months'"}
 
 
-def _estimate_figures(ev, row: pd.Series, measure: str, population: str) -> dict:
+def _estimate_figures(ev, row: pd.Series, population: str) -> dict:
     """One estimate as the primary sentence shows it: size, direction, interval, effect size
     and months (from ``ev.effects``), or suppressed."""
     if row_suppressed(row) or math.isnan(_number(row["change"])):
         return {"suppressed": True, "n": int(_number(row["n_schools"]) or 0)}
     value = _number(row["change"])
-    effect = _effect_row(ev, measure, str(row["group"]), population)
+    effect = _effect_row(ev, row, population)
     size = None if effect is None else _number(effect["effect_size"])
     return {
         "suppressed": False,
@@ -131,8 +139,7 @@ def primary_values(ev) -> dict:
     """The values of the primary result: the question, the intention-to-treat estimate, the
     completed schools' beside it (when the two differ), attrition and the multiplicity note.
     ``found`` is False when the report has no figure for the question (e.g. no comparison)."""
-    primary = dict(ev.params.primary)
-    measure = primary_measure(primary)
+    primary = dict(ev.primary_question)
     b, o = ev.params.years
     attrition = ev.attrition()
     values = {
@@ -145,7 +152,10 @@ def primary_values(ev) -> dict:
         "baseline": year_label(b),
         "outcome": year_label(o),
         "pre_year": year_label(b - 1),
-        "unit": "points" if primary["measure"] == "progress" else "percentage points",
+        "unit": "points"
+        if primary["measure"] in ("progress", "scaled_score")
+        else "percentage points",
+        "measure_words": HEADLINE_WORDS[primary["measure"]],
         "attrition": attrition,
         "min_n": ev.params.min_n,
         "symbol": SYMBOL,
@@ -157,12 +167,16 @@ def primary_values(ev) -> dict:
     if row is None:
         return values
     values["found"] = True
-    values["itt"] = _estimate_figures(ev, row, measure, ITT)
+    values["itt"] = _estimate_figures(ev, row, ITT)
     completed = _pick(
-        ev.summary, measure=measure, group=primary["group"], population=COMPLETED_ONLY
+        ev.summary,
+        measure=primary["measure"],
+        estimate=primary["estimate"],
+        group=primary["group"],
+        population=COMPLETED_ONLY,
     )
-    if completed is not None and populations_differ(ev.summary):
-        values["completed"] = _estimate_figures(ev, completed, measure, COMPLETED_ONLY)
+    if completed is not None and populations_differ(ev.summary, primary["measure"]):
+        values["completed"] = _estimate_figures(ev, completed, COMPLETED_ONLY)
     return values
 
 
@@ -177,7 +191,7 @@ def multiplicity_values(ev) -> dict:
         return {"intervals": 0, "by_chance": "0"}
     rows = summary[
         summary["population"].eq(ITT)
-        & summary["measure"].isin(["net_change", "excess_change"])
+        & summary["estimate"].isin(["net_change", "excess_change"])
         & summary["ci_low"].notna()
     ]
     membership = ev.memberships.get(ITT)
@@ -297,7 +311,7 @@ def placebo_frame(ev, population: str = ITT) -> pd.DataFrame:
 
 def placebo_values(ev) -> dict | None:
     """The placebo check of the primary group (intention to treat), for its sentence."""
-    group = ev.params.primary["group"]
+    group = ev.primary_question["group"]
     row = _pick(ev.placebo, population=ITT, group=group)
     if row is None:
         return None
@@ -351,10 +365,11 @@ def trends_values(ev) -> dict:
     """The parallel-trends check (``pre_gap``) and the difference in differences (``did``) of
     the primary group, intention to treat; ``pre_year`` False when the files hold no year
     before the baseline."""
-    group = ev.params.primary["group"]
+    group = ev.primary_question["group"]
     b, o = ev.params.years
-    pre = _pick(ev.summary, measure="pre_gap", group=group, population=ITT)
-    did = _pick(ev.summary, measure="did", group=group, population=ITT)
+    measure = ev.trend_measure
+    pre = _pick(ev.summary, measure=measure, estimate="pre_gap", group=group, population=ITT)
+    did = _pick(ev.summary, measure=measure, estimate="did", group=group, population=ITT)
     years = event_study_rows(ev)
     values = {
         "group_name": describe_group(group),
@@ -366,7 +381,7 @@ def trends_values(ev) -> dict:
         "first_year": year_label(int(years["year"].min())) if not years.empty else None,
         "symbol": SYMBOL,
         # matched on the year before the baseline: agreement that year is by construction
-        "matched_before": "prior_progress" in ev.match_on,
+        "matched_before": "prior_progress" in ev.match_on and measure == "progress",
         "earlier": _earlier_gap(years, group, b),
     }
     for name, row in (("pre", pre), ("did", did)):
@@ -425,7 +440,7 @@ def effects_frame(ev, population: str = ITT) -> pd.DataFrame:
     rows = ev.effects[ev.effects["population"].eq(population)]
     body, index = [], []
     for measure in EFFECT_ORDER:
-        chosen = rows[rows["measure"].eq(measure)]
+        chosen = rows[rows["estimate"].eq(measure)]
         groups = group_order(list(dict.fromkeys(chosen["group"])))
         groups = sorted(groups, key=lambda g: g == TLA_DIFFERENCE)  # the difference last
         for group in groups:
@@ -472,11 +487,11 @@ def capping_values(ev) -> dict | None:
     net change with the outcome's capped and uncapped scores."""
     if not ev.crosses_capping:
         return None
-    group = ev.params.primary["group"]
+    group = ev.primary_question["group"]
     b, o = ev.params.years
     figures = {}
     for measure in ("net_change", "net_change_uncapped"):
-        row = _pick(ev.summary, measure=measure, group=group, population=ITT)
+        row = _pick(ev.summary, measure="progress", estimate=measure, group=group, population=ITT)
         if row is None:
             figures[measure] = None
         elif row_suppressed(row) or math.isnan(_number(row["change"])):
@@ -519,10 +534,10 @@ def report_info_design(ev) -> dict:
 
     effect = None
     if row is not None:
-        effect = _effect_row(ev, primary_measure(ev.params.primary), str(row["group"]), ITT)
+        effect = _effect_row(ev, row, ITT)
     return {
         "primary": {
-            **dict(ev.params.primary),
+            **dict(ev.primary_question),
             "population": ITT,
             "question": primary_question(ev),
             "sentence": primary_sentence(ev),

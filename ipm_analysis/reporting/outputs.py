@@ -5,12 +5,13 @@ of row (group means, counts, a fitted line, detectable effects) in one layout, w
 tables and charts read. On disk each kind gets its own file, so that every column means one
 thing in every row (README.md, "Output files: data dictionary"):
 
-- ``summary.csv``: group figures in the baseline and the outcome year and their change, for
-  each ``population`` (``itt``: every recruited school, the primary analysis; ``completed``;
+- ``summary.csv``: group figures of each measure in the baseline and the outcome year and
+  their change (``estimate`` ``change``; the matched comparison's ``comparison``), for each
+  ``population`` (``itt``: every recruited school, the primary analysis; ``completed``;
   empty for published references and the LA's schools);
-- ``effects.csv``: every progress estimate (change, net change, excess change, difference in
-  differences, the pre-baseline gap change, TLA minus no TLA, the uncapped sensitivity rows)
-  with its effect size and EEF months;
+- ``effects.csv``: every estimate with its interval (change, net change, excess change,
+  difference in differences, the pre-baseline gap change, TLA minus no TLA, the uncapped
+  sensitivity rows), and for progress its effect size and EEF months;
 - ``detectable_effects.csv``: the minimum detectable net change;
 - ``counts.csv``: numbers of schools below the threshold or significantly below average;
 - ``model_fits.csv``: the regression-to-the-mean line over the comparison pool;
@@ -71,13 +72,13 @@ SCHOOLS_CSV_COLUMNS = [
 
 #: summary.csv: rows whose baseline and outcome are a group's figure in each year
 #: (``change_uncapped``: the outcome's scores before the 2018 capping).
-MEAN_MEASURES = ("progress", "attainment", "comparison", "change_uncapped")
+MEAN_ESTIMATES = ("change", "comparison", "change_uncapped")
 SUMMARY_COLUMNS = [*FIGURE_ROW_COLUMNS, "suppressed"]
-#: effects.csv: every progress estimate as ``Evaluation.effects`` holds it (the estimate, its
-#: interval, effect size and EEF months). Summary rows of these measures that are not group
-#: means in both years (net change, excess change, the gap rows, the TLA difference) are
-#: written here only.
-EFFECT_MEASURES = tuple(m for m in PROGRESS_ESTIMATES if m not in MEAN_MEASURES)
+#: effects.csv: every estimate as ``Evaluation.effects`` holds it (the estimate, its
+#: interval, and for progress its effect size and EEF months). Summary rows that are not
+#: group means in both years (net change, excess change, the gap rows, the TLA difference)
+#: are written here only.
+EFFECT_ESTIMATES = tuple(m for m in PROGRESS_ESTIMATES if m not in MEAN_ESTIMATES)
 EFFECTS_COLUMNS = [*EFFECT_FIGURE_COLUMNS, "suppressed"]
 #: balance.csv: ``Evaluation.balance`` (no school count: it describes the matching).
 BALANCE_COLUMNS = [
@@ -96,10 +97,11 @@ TRENDS_COLUMNS = [*EVENT_STUDY_COLUMNS, "suppressed"]
 PLACEBO_COLUMNS = [*PLACEBO_FIGURE_COLUMNS, "suppressed"]
 #: detectable_effects.csv: the ``mde`` rows, for the net change.
 DETECTABLE_COLUMNS = ["measure", "group", "population", "n_schools", "mde", "suppressed"]
-#: counts.csv: numbers of schools in each year.
-COUNT_MEASURES = ("below_threshold", "sig_below")
+#: counts.csv: numbers of schools in each year (of progress scores).
+COUNT_ESTIMATES = ("below_threshold", "sig_below")
 COUNTS_COLUMNS = [
     "measure",
+    "estimate",
     "group",
     "population",
     "n_schools",
@@ -147,28 +149,28 @@ def output_tables(ev: Evaluation) -> dict[str, pd.DataFrame]:
     """Each CSV a report writes, by file name, as it is written (before spreadsheet-safe
     quoting). ``ev.summary`` is split by kind of row; no figure is recomputed or rounded."""
     summary = _with_suppressed(ev.summary, [*FIGURE_ROW_COLUMNS, "suppressed"])
-    measure = summary["measure"]
-    known = (*MEAN_MEASURES, *EFFECT_MEASURES, *COUNT_MEASURES, "mde", "rtm_fit")
-    unknown = sorted(set(measure) - set(known))
+    estimate = summary["estimate"]
+    known = (*MEAN_ESTIMATES, *EFFECT_ESTIMATES, *COUNT_ESTIMATES, "mde", "rtm_fit")
+    unknown = sorted(set(estimate) - set(known))
     if unknown:  # a new kind of row must be given its own place, not mixed in
-        raise ValueError(f"no output file holds summary rows of measure {', '.join(unknown)}")
+        raise ValueError(f"no output file holds summary rows of estimate {', '.join(unknown)}")
 
-    def rows(*measures: str) -> pd.DataFrame:
-        return summary[measure.isin(measures)].reset_index(drop=True)
+    def rows(*estimates: str) -> pd.DataFrame:
+        return summary[estimate.isin(estimates)].reset_index(drop=True)
 
-    means = rows(*MEAN_MEASURES)
+    means = rows(*MEAN_ESTIMATES)
     means = means[means["group"].ne(TLA_DIFFERENCE)]  # a difference: in effects.csv
     effects = _with_suppressed(ev.effects, EFFECTS_COLUMNS)
     effects["n_schools"] = effects["n_schools"].astype("Int64")
     effects["months"] = pd.to_numeric(effects["months"]).round().astype("Int64")
-    detectable = rows("mde").rename(columns={"change": "mde"}).assign(measure="net_change")
-    counts = rows(*COUNT_MEASURES).rename(
+    detectable = rows("mde").rename(columns={"change": "mde"})
+    counts = rows(*COUNT_ESTIMATES).rename(
         columns={"baseline": "baseline_count", "outcome": "outcome_count", "change": "change_count"}
     )
     for column in ("baseline_count", "outcome_count", "change_count"):
         counts[column] = counts[column].round().astype("Int64")
     fits = rows("rtm_fit").rename(columns={"baseline": "intercept", "change": "slope"})
-    fits = fits.assign(model="regression_to_mean", measure="progress")
+    fits = fits.assign(model="regression_to_mean")
     trends = _with_suppressed(ev.event_study, TRENDS_COLUMNS)
     placebo = _with_suppressed(ev.placebo, PLACEBO_COLUMNS)
     for frame, columns in (
@@ -216,22 +218,29 @@ def report_info(ev: Evaluation) -> dict:
     first ``progress``/``all`` row: all recruited schools); only a suppressed headline is said
     here."""
     p = ev.params
-    rows = ev.summary[ev.summary["measure"].eq("progress") & ev.summary["group"].eq("all")]
+    measure = ev.comparison_measure or "progress"
+    summary = ev.summary
+    rows = summary[
+        summary["measure"].eq(measure)
+        & summary["estimate"].eq("change")
+        & summary["group"].eq("all")
+    ]
     itt = rows[rows["population"].eq(ITT)] if "population" in rows else rows
     headline = ""
     if len(itt) and row_suppressed(itt.iloc[0]):
-        headline = f"progress {SYMBOL} (fewer than {p.min_n} schools)"
+        headline = f"{measure} {SYMBOL} (fewer than {p.min_n} schools)"
     primary = ev.primary()
     if primary is not None and not row_suppressed(primary) and pd.notna(primary["change"]):
         # the index leads with the primary result, as the report does
         estimate = {"net_change": "net change", "did": "difference in differences"}
-        name = estimate.get(p.primary["estimate"], "change")
+        name = estimate.get(ev.primary_question["estimate"], "change")
         interval = ""
         if pd.notna(primary["ci_low"]):
             low, high = fmt(primary["ci_low"], signed=True), fmt(primary["ci_high"], signed=True)
             interval = f", 95% CI {low} to {high}"
         headline = (
-            f"{p.primary['measure']} {name} {fmt(primary['change'], signed=True)}{interval} "
+            f"{ev.primary_question['measure'].replace('_', ' ')} {name} "
+            f"{fmt(primary['change'], signed=True)}{interval} "
             "(primary, intention to treat)"
         )
     attrition = ev.attrition()

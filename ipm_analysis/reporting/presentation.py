@@ -31,7 +31,14 @@ from ipm_analysis.impact.summary import has_both, paired
 from ipm_analysis.inputs.roster import cohort_labels
 from ipm_analysis.reporting.html import render
 
-MEASURE_WORDS = {"progress": "progress", "attainment": "expected standard (EXS+) %"}
+MEASURE_WORDS = {
+    "progress": "progress",
+    "attainment": "expected standard (EXS+) %",
+    "higher_standard": "higher standard %",
+    "scaled_score": "average scaled score",
+}
+#: Decimal places each measure is shown to (the DfE's own: 2 for progress, 1 otherwise).
+MEASURE_PLACES = {"progress": 2, "attainment": 1, "higher_standard": 1, "scaled_score": 1}
 SUPPRESSED = SYMBOL
 #: How each population is named for readers.
 POPULATION_WORDS = {
@@ -50,12 +57,24 @@ def population_rows(summary: pd.DataFrame, population: str = ITT) -> pd.DataFram
     return summary[chosen.isna() | chosen.eq(population)]
 
 
+def estimate_rows(
+    summary: pd.DataFrame, population: str = ITT, measure: str | None = "progress"
+) -> pd.DataFrame:
+    """:func:`population_rows` of one ``measure``, indexed by (``estimate``, ``group``)."""
+    rows = population_rows(summary, population)
+    return rows[rows["measure"].eq(measure)].set_index(["estimate", "group"])
+
+
 def populations_differ(summary: pd.DataFrame, measure: str = "progress") -> bool:
     """Whether the intention-to-treat and completed figures of ``measure`` differ in any
     project group (a withdrawn school with figures), so both are worth showing."""
     if "population" not in summary:
         return False
-    rows = summary[summary["measure"].eq(measure) & summary["population"].notna()]
+    rows = summary[
+        summary["measure"].eq(measure)
+        & summary["estimate"].eq("change")
+        & summary["population"].notna()
+    ]
     wide = rows.pivot_table(
         index="group", columns="population", values="n_schools", aggfunc="first"
     )
@@ -112,7 +131,11 @@ def measure_table(
     The project's groups are ``population``'s (intention to treat by default); the published
     references (LA, national, comparators) are shown only with ``references``."""
     rows = population_rows(summary, population)
-    rows = rows[(rows["measure"] == measure) & (rows["group"] != TLA_DIFFERENCE)]
+    rows = rows[
+        (rows["measure"] == measure)
+        & (rows["estimate"] == "change")
+        & (rows["group"] != TLA_DIFFERENCE)
+    ]
     if not references:
         rows = rows[rows["group"].map(is_project_group)]
     rows = rows.set_index("group")
@@ -121,7 +144,7 @@ def measure_table(
     columns = [
         f"{year_label(b)} {heading}{star(b, provisional_years)}",
         f"{year_label(o)} {heading}{star(o, provisional_years)}",
-        f"Change in {measure}",
+        f"Change in {measure.replace('_', ' ')}",
     ]
     body = []
     for group in group_order(rows.index.tolist()):
@@ -208,32 +231,38 @@ def headline(
     la_name: str = "the LA",
     min_n: int = 3,
     population: str = ITT,
+    measure: str = "progress",
 ) -> str:
-    """One sentence on all schools' plain change (``population``'s), and the LA's alongside."""
-    rows = population_rows(summary, population).set_index(["measure", "group"])
+    """One sentence on all schools' plain change of ``measure`` (``population``'s), and the
+    LA's alongside."""
+    rows = estimate_rows(summary, population, measure)
     b, o = years
-    if ("progress", ALL) not in rows.index or rows.loc[("progress", ALL), "n_schools"] == 0:
-        return "No project school has a progress score in both years, so no change can be shown."
-    r = rows.loc[("progress", ALL)]
+    places = MEASURE_PLACES[measure]
+    what = f"{subject} {HEADLINE_WORDS[measure]}"
+    if ("change", ALL) not in rows.index or rows.loc[("change", ALL), "n_schools"] == 0:
+        return f"No project school has a {what} in both years, so no change can be shown."
+    r = rows.loc[("change", ALL)]
     if row_suppressed(r):
         return (
-            f"Fewer than {min_n} project schools have a {subject} progress score in both years, "
+            f"Fewer than {min_n} project schools have a {what} in both years, "
             f"so their average is not shown ({SYMBOL}): it could identify a school."
         )
     who = "recruited" if population == ITT else "completed"
     text = (
-        f"Across the {int(r['n_schools'])} {who} project schools with a {subject} progress "
-        f"score in both years, the average score moved from {fmt(r['baseline'])}"
+        f"Across the {int(r['n_schools'])} {who} project schools with a {what} in both "
+        f"years, the average moved from {fmt(r['baseline'], places)}"
         f"{star(b, provisional_years)} in {year_label(b)} to "
-        f"{fmt(r['outcome'])}{star(o, provisional_years)} in {year_label(o)}, a change of "
-        f"{fmt(r['change'], signed=True)}."
+        f"{fmt(r['outcome'], places)}{star(o, provisional_years)} in {year_label(o)}, a change "
+        f"of {fmt(r['change'], places, signed=True)}."
     )
-    if ("progress", "la") in rows.index and pd.notna(rows.loc[("progress", "la"), "change"]):
-        la = rows.loc[("progress", "la")]
+    if ("change", "la") in rows.index and pd.notna(rows.loc[("change", "la"), "change"]):
+        la = rows.loc[("change", "la")]
         text += (
-            f" Over the same years {la_name}'s published figure went from {fmt(la['baseline'])}"
-            f"{star(b, provisional_years)} to {fmt(la['outcome'])}{star(o, provisional_years)} "
-            f"({fmt(la['change'], signed=True)}), a pupil-weighted figure over all its schools: "
+            f" Over the same years {la_name}'s published figure went from "
+            f"{fmt(la['baseline'], places)}{star(b, provisional_years)} to "
+            f"{fmt(la['outcome'], places)}{star(o, provisional_years)} "
+            f"({fmt(la['change'], places, signed=True)}), a pupil-weighted figure over all its "
+            "schools: "
             "not like with like, and neither change says what the project did, since schools "
             "that start low tend to rise anyway. The comparison with similar schools (the "
             "primary result above) does."
@@ -288,6 +317,7 @@ def page_header(ev, primary: str = "") -> str:
         provisional_years=p.provisional_years,
         la_name=ev.la_name,
         min_n=ev.params.min_n,
+        measure=ev.comparison_measure or "progress",
     )
     return render(
         "page_header.html.j2",
@@ -301,6 +331,7 @@ def page_header(ev, primary: str = "") -> str:
         warnings=list(ev.warnings),
         provisional=[year_label(y) for y in p.years if y in p.provisional_years],
         primary=Markup(primary),  # built by render(): every value in it escaped
+        has_progress="progress" in ev.measures,
         headline=sentence,
     )
 
@@ -309,7 +340,7 @@ def measure_block(ev, measure: str) -> str:
     """The seed-style tables for ``measure`` as accessible HTML: all recruited schools
     (intention to treat, with the references), then the completed schools only when the two
     differ."""
-    places = 2 if measure == "progress" else 1
+    places = MEASURE_PLACES[measure]
     common = {
         "years": ev.params.years,
         "provisional_years": ev.params.provisional_years,
@@ -335,10 +366,21 @@ def measure_block(ev, measure: str) -> str:
     )
 
 
+def measure_section(ev, measure: str) -> str:
+    """One measure's section: heading, what the measure is, then :func:`measure_block`."""
+    intro = render(
+        "measure_intro.html.j2",
+        measure=measure,
+        subject=ev.params.subject,
+        has_progress="progress" in ev.measures,
+    )
+    return intro + "\n" + measure_block(ev, measure)
+
+
 def threshold_sentence(ev) -> str:
     """How many completed project schools scored below the threshold in each year ('' if no
     row: the count is kept for the completed schools, as the seed reports gave it)."""
-    rows = population_rows(ev.summary, COMPLETED_ONLY).set_index(["measure", "group"])
+    rows = estimate_rows(ev.summary, COMPLETED_ONLY, "progress")
     if ("below_threshold", ALL) not in rows.index:
         return ""
     r = rows.loc[("below_threshold", ALL)]
@@ -416,10 +458,10 @@ def schools_block(ev) -> str:
 # --- honest impact: how much of the change similar schools showed anyway -----------------
 
 
-def project_groups(summary: pd.DataFrame, measure: str = "net_change") -> list[str]:
-    """The project's groups that have a ``measure`` row, in reading order (once each, whatever
-    the populations; the TLA difference is not a group)."""
-    groups = list(dict.fromkeys(summary.loc[summary["measure"] == measure, "group"]))
+def project_groups(summary: pd.DataFrame, estimate: str = "net_change") -> list[str]:
+    """The project's groups that have an ``estimate`` row, in reading order (once each,
+    whatever the populations and measures; the TLA difference is not a group)."""
+    groups = list(dict.fromkeys(summary.loc[summary["estimate"] == estimate, "group"]))
     return [g for g in group_order(groups) if is_project_group(g)]
 
 
@@ -479,6 +521,14 @@ MATCH_WORDS = {
     "disadvantaged": "share of disadvantaged pupils",
     "ks1_average": "KS1 average point score",
     "school_type": "school type",
+    "scaled_score": "baseline average scaled score",
+}
+#: A measure as the headline names it ("a maths progress score").
+HEADLINE_WORDS = {
+    "progress": "progress score",
+    "attainment": "% at the expected standard",
+    "higher_standard": "% at the higher standard",
+    "scaled_score": "average scaled score",
 }
 
 
@@ -489,12 +539,13 @@ def net_change_values(
     population: str = ITT,
     matched_on: str = "baseline score",
     role: str | None = None,
+    measure: str = "progress",
 ) -> dict | None:
-    """The values of ``group``'s honest-impact paragraph (``population``'s figures, with the
-    completed schools' net change beside intention to treat when they differ); None when
-    there is nothing to say. ``role``: "primary", "exploratory" or None (no label)."""
-    rows = population_rows(summary, population).set_index(["measure", "group"])
-    need = [("progress", group), ("comparison", group), ("net_change", group)]
+    """The values of ``group``'s honest-impact paragraph (``population``'s figures of
+    ``measure``, with the completed schools' net change beside intention to treat when they
+    differ); None when there is nothing to say. ``role``: "primary", "exploratory" or None."""
+    rows = estimate_rows(summary, population, measure)
+    need = [("change", group), ("comparison", group), ("net_change", group)]
     if any(key not in rows.index for key in need):
         return None
     change, comparison, net = (rows.loc[key] for key in need)
@@ -503,8 +554,8 @@ def net_change_values(
         return None
     mde = rows.loc[("mde", group), "change"] if ("mde", group) in rows.index else None
     completed = None
-    if population == ITT and populations_differ(summary):
-        other = population_rows(summary, COMPLETED_ONLY).set_index(["measure", "group"])
+    if population == ITT and populations_differ(summary, measure):
+        other = estimate_rows(summary, COMPLETED_ONLY, measure)
         if ("net_change", group) in other.index:
             row = other.loc[("net_change", group)]
             if pd.notna(row["change"]) and int(row["n_schools"]) > 0:
@@ -513,6 +564,8 @@ def net_change_values(
         "name": describe_group(group, n),
         "n": n,
         "role": role,
+        "measure": measure,
+        "measure_words": HEADLINE_WORDS[measure],
         "matched_on": matched_on,
         "change": _figure(change),
         "comparison": fmt(comparison["change"], signed=True),
@@ -534,6 +587,7 @@ def net_change_paragraph(
     population: str = ITT,
     matched_on: str = "baseline score",
     role: str | None = None,
+    measure: str = "progress",
 ) -> str:
     """What the change was, how much similar schools changed, what is left, and how sure.
 
@@ -542,31 +596,39 @@ def net_change_paragraph(
     never proof that the project caused it. '' when the group has no comparison.
     """
     values = net_change_values(
-        summary, group, population=population, matched_on=matched_on, role=role
+        summary, group, population=population, matched_on=matched_on, role=role, measure=measure
     )
     return "" if values is None else render("net_change.html.j2", p=values)
 
 
-def tla_difference_values(summary: pd.DataFrame, population: str = ITT) -> dict | None:
+def tla_difference_values(
+    summary: pd.DataFrame, population: str = ITT, measure: str = "progress"
+) -> dict | None:
     """TLA minus no TLA, judged by the difference's own interval (``tla:difference`` rows):
-    a difference in significance is not a significant difference. None without the rows."""
-    rows = population_rows(summary, population).set_index(["measure", "group"])
+    a difference in significance is not a significant difference. None without the rows.
+    Keys ``net_change`` and ``change``."""
+    rows = estimate_rows(summary, population, measure)
     found = {}
-    for measure in ("net_change", "progress"):
-        key = (measure, TLA_DIFFERENCE)
+    for estimate in ("net_change", "change"):
+        key = (estimate, TLA_DIFFERENCE)
         if key in rows.index and pd.notna(rows.loc[key, "change"]):
             row = rows.loc[key]
-            found[measure] = {**_figure(row), "excludes_zero": _excludes_zero(row)}
+            found[estimate] = {**_figure(row), "excludes_zero": _excludes_zero(row)}
     return found or None
 
 
 def honest_impact_block(ev) -> str:
     """A paragraph per group (all recruited schools; the primary group first and labelled,
     the others exploratory), the TLA difference, or why there is no comparison."""
+    measure = ev.comparison_measure
     summary = population_rows(ev.summary, ITT)
-    groups = project_groups(summary)
-    primary = ev.params.primary
-    primary_group = primary["group"] if primary.get("estimate") == "net_change" else None
+    groups = project_groups(summary[summary["measure"].eq(measure)])
+    primary = ev.primary_question
+    primary_group = (
+        primary["group"]
+        if primary.get("estimate") == "net_change" and primary.get("measure") == measure
+        else None
+    )
     groups = sorted(groups, key=lambda g: g != primary_group)
     words = matched_on_words(ev.match_on)
     paragraphs = [
@@ -575,13 +637,14 @@ def honest_impact_block(ev) -> str:
             g,
             matched_on=words,
             role="primary" if g == primary_group else "exploratory",
+            measure=measure,
         )
         for g in groups
     ]
     return render(
         "honest_impact.html.j2",
         paragraphs=[p for p in paragraphs if p is not None],
-        tla=tla_difference_values(ev.summary) if ev.has_tla else None,
+        tla=tla_difference_values(ev.summary, measure=measure) if ev.has_tla else None,
         no_pool=ev.rtm is None,
         all_suppressed=bool(groups),
         min_n=ev.params.min_n,
@@ -590,15 +653,18 @@ def honest_impact_block(ev) -> str:
 
 def weighting_note(ev) -> str:
     """Which weighting the report uses and the like-with-like LA figure."""
-    rows = population_rows(ev.summary, ITT).set_index(["measure", "group"])
+    measure = ev.comparison_measure
+    rows = estimate_rows(ev.summary, ITT, measure)
     la_schools = None
-    if ev.params.weighting != "pupils" and ("progress", "la_schools") in rows.index:
-        r = rows.loc[("progress", "la_schools")]
+    if ev.params.weighting != "pupils" and ("change", "la_schools") in rows.index:
+        r = rows.loc[("change", "la_schools")]
+        places = MEASURE_PLACES[measure]
         la_schools = {
             "n_schools": int(r["n_schools"]),
-            "baseline": fmt(r["baseline"]),
-            "outcome": fmt(r["outcome"]),
-            "change": fmt(r["change"], signed=True),
+            "baseline": fmt(r["baseline"], places),
+            "outcome": fmt(r["outcome"], places),
+            "change": fmt(r["change"], places, signed=True),
+            "measure_words": HEADLINE_WORDS[measure],
         }
     return render("weighting.html.j2", weighting=ev.params.weighting, la_schools=la_schools)
 
@@ -608,21 +674,23 @@ def group_labels(summary: pd.DataFrame) -> dict[str, str]:
     return {g: describe_group(g) for g in summary["group"].unique()}
 
 
-def counted(schools: pd.DataFrame, population: str = ITT) -> np.ndarray:
-    """Which roster schools count in progress for ``population``: a score in both years,
+def counted(schools: pd.DataFrame, population: str = ITT, measure: str = "progress") -> np.ndarray:
+    """Which roster schools count in ``measure`` for ``population``: a figure in both years,
     withdrawn schools included for intention to treat (``itt``), completed schools only
     otherwise (for the charts that draw schools, so they match the means beside them)."""
     if population == ITT:
-        return has_both(schools, "progress")
-    return paired(schools, "progress").to_numpy()
+        return has_both(schools, measure)
+    return paired(schools, measure).to_numpy()
 
 
 def paired_project(ev, population: str = ITT) -> pd.DataFrame:
-    """The project schools counted in progress: baseline and change, for the scatter."""
-    chosen = ev.schools[counted(ev.schools, population)]
+    """The project schools counted in the comparison's measure: baseline and change, for the
+    scatter."""
+    measure = ev.comparison_measure
+    chosen = ev.schools[counted(ev.schools, population, measure)]
     return pd.DataFrame(
         {
-            "baseline": chosen["baseline_progress"].to_numpy(),
-            "change": chosen["progress_change"].to_numpy(),
+            "baseline": chosen[f"baseline_{measure}"].to_numpy(),
+            "change": chosen[f"{measure}_change"].to_numpy(),
         }
     )

@@ -40,10 +40,10 @@ def _interval(row: pd.Series | None) -> str:
     return f"{text} (95% CI {low} to {high})"
 
 
-def _pick(summary: pd.DataFrame, measure: str, group: str) -> pd.Series | None:
-    """The row of ``measure`` and ``group``, its figures as floats (NaN for a blank or a
+def _pick(summary: pd.DataFrame, estimate: str, group: str) -> pd.Series | None:
+    """The row of ``estimate`` and ``group``, its figures as floats (NaN for a blank or a
     suppressed figure, whatever the column's dtype)."""
-    rows = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    rows = summary[(summary["estimate"] == estimate) & (summary["group"] == group)]
     if rows.empty:
         return None
     row = rows.iloc[0].copy()
@@ -76,19 +76,20 @@ def _draw(ax, y: float, row: pd.Series | None, colour: str, marker: str, label: 
 def forest_plot(
     summary: pd.DataFrame,
     *,
-    change_measure: str = "progress",
+    measure: str = "progress",
     labels: Mapping[str, str] | None = None,
 ) -> Chart:
     """Each group's change and its change net of similar schools, with 95% intervals.
 
-    ``summary`` is in the ``summary.csv`` layout: rows of ``change_measure`` (the plain
-    change) and ``net_change`` per group. Groups follow the order of the ``net_change`` rows;
-    groups with no schools are left out, and so is the TLA difference (a difference, not a
+    ``summary`` is in the ``summary.csv`` layout: ``measure``'s rows of estimate ``change``
+    (the plain change) and ``net_change`` per group. Groups follow the order of the
+    ``net_change`` rows; groups with no schools are left out, and so is the TLA difference (a difference, not a
     group). ``summary`` holds one population's rows (else ValueError).
     """
     one_population(summary, "forest_plot")
+    summary = summary[summary["measure"] == measure]
     net_rows = summary[
-        (summary["measure"] == "net_change")
+        (summary["estimate"] == "net_change")
         & (summary["n_schools"].fillna(0) > 0)
         & (summary["group"] != TLA_DIFFERENCE)
     ]
@@ -96,7 +97,7 @@ def forest_plot(
     fig, ax = new_figure(7.5, max(2.4, 0.75 * len(groups) + 1.4))
     sentences, excludes_zero, judged = [], [], 0
     for i, group in enumerate(groups):
-        change, net = _pick(summary, change_measure, group), _pick(summary, "net_change", group)
+        change, net = _pick(summary, "change", group), _pick(summary, "net_change", group)
         first = i == 0
         _draw(ax, -i + 0.15, change, CHANGE_COLOUR, CHANGE_MARKER, "Change" if first else None)
         _draw(

@@ -31,6 +31,7 @@ def _project_rows(summary: pd.DataFrame, measure: str) -> pd.DataFrame:
     one_population(summary, "the group charts")
     rows = summary[
         (summary["measure"] == measure)
+        & (summary["estimate"] == "change")
         & summary["group"].str.startswith(PROJECT_GROUP_PREFIXES)
         & (summary["group"] != TLA_DIFFERENCE)
         & (summary["n_schools"].fillna(0) > 0)
@@ -45,13 +46,21 @@ def _summary_suppressed(summary: pd.DataFrame, measure: str, group: str) -> bool
     """Whether the summary hides ``measure`` for ``group``."""
     if "suppressed" not in summary:
         return False
-    hit = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    hit = summary[
+        (summary["measure"] == measure)
+        & (summary["estimate"] == "change")
+        & (summary["group"] == group)
+    ]
     return bool(hit["suppressed"].fillna(False).any())
 
 
 def _summary_change(summary: pd.DataFrame, measure: str, group: str) -> float | None:
     """The summary's ``change`` for ``measure`` and ``group`` (None when it has none)."""
-    hit = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    hit = summary[
+        (summary["measure"] == measure)
+        & (summary["estimate"] == "change")
+        & (summary["group"] == group)
+    ]
     if hit.empty or pd.isna(hit["change"].iloc[0]):
         return None
     return float(hit["change"].iloc[0])
@@ -87,7 +96,8 @@ def group_before_after(
         y,
         [describe_group(g, int(n)) for g, n in zip(rows["group"], rows["n_schools"], strict=True)],
     )
-    ref = summary[summary["measure"] == measure].set_index("group")
+    ref = summary[(summary["measure"] == measure) & (summary["estimate"] == "change")]
+    ref = ref.set_index("group")
     dp = 2 if measure == "progress" else 1
     if "la" in ref.index:
         la = ref.loc["la"]
@@ -104,9 +114,10 @@ def group_before_after(
         ax.axvline(0, color="black", linewidth=1.0, label="National average (0)")
         ax.set_xlabel(f"{subject.capitalize()} progress score (KS1 to KS2)")
     else:
-        ax.set_xlabel(f"% of pupils at the expected standard in {subject}")
+        ax.set_xlabel(AXIS_WORDS[measure].format(subject=subject))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False, fontsize=8)
-    title = f"{subject.capitalize()} {measure}: {year_label(b)} and {year_label(o)} by group"
+    name = measure.replace("_", " ")
+    title = f"{subject.capitalize()} {name}: {year_label(b)} and {year_label(o)} by group"
     ax.set_title(title, loc="left", fontsize=11)
     alt = _groups_alt(rows, measure, years)
     return Chart(name=f"groups_{measure}", figure=fig, alt=alt, title=title)
@@ -289,3 +300,43 @@ def all_charts(
         ),
         group_before_after(summary, "attainment", years=years, la_name=la_name, subject=subject),
     ]
+
+
+def measure_charts(
+    summary: pd.DataFrame,
+    schools: pd.DataFrame,
+    measures: Sequence[str],
+    *,
+    years: tuple[int, int],
+    la_name: str,
+    subject: str,
+    population: str = ITT,
+) -> dict[str, list[Chart]]:
+    """Each measure's charts (``measures``: the report's): progress has the group chart, the
+    school lines and the spread of changes; every other measure its group chart."""
+    charts: dict[str, list[Chart]] = {}
+    for measure in measures:
+        if measure == "progress":
+            charts[measure] = list(
+                all_charts(
+                    summary,
+                    schools,
+                    years=years,
+                    la_name=la_name,
+                    subject=subject,
+                    population=population,
+                )[:3]
+            )
+        else:
+            charts[measure] = [
+                group_before_after(summary, measure, years=years, la_name=la_name, subject=subject)
+            ]
+    return charts
+
+
+#: The x axis of each measure's group chart (progress has its own, with the national 0).
+AXIS_WORDS = {
+    "attainment": "% of pupils at the expected standard in {subject}",
+    "higher_standard": "% of pupils at the higher standard in {subject}",
+    "scaled_score": "Average scaled score in {subject} (100 = the expected standard)",
+}

@@ -71,6 +71,15 @@ def _missing_years(event_study: pd.DataFrame) -> list[int]:
     return [y for y in range(years[0], years[-1] + 1) if y not in years] if years else []
 
 
+#: A measure as the event study's axis names it.
+TREND_WORDS = {
+    "progress": "progress",
+    "attainment": "% at the expected standard",
+    "higher_standard": "% at the higher standard",
+    "scaled_score": "average scaled score",
+}
+
+
 def event_study_chart(
     event_study: pd.DataFrame,
     *,
@@ -87,6 +96,8 @@ def event_study_chart(
     _one_population(event_study)
     if event_study.empty:
         return None
+    measure = str(event_study["measure"].iloc[0]) if "measure" in event_study else "progress"
+    words = TREND_WORDS.get(measure, measure)
     groups = list(dict.fromkeys(event_study["group"]))
     n_cols = min(COLUMNS, len(groups))
     n_rows = math.ceil(len(groups) / n_cols)
@@ -159,7 +170,7 @@ def event_study_chart(
     for ax in axes[-1]:
         ax.set_xlabel("Years from the baseline year (0)", fontsize=8)
     for row in axes:
-        row[0].set_ylabel(f"Mean {subject} progress", fontsize=8)
+        row[0].set_ylabel(f"Mean {subject} {words}", fontsize=8)
     handles, names = axes[0][0].get_legend_handles_labels()
     if handles:
         fig.legend(handles, names, loc="upper center", ncol=2, frameon=False, fontsize=8)
@@ -173,12 +184,12 @@ def event_study_chart(
     missing = _missing_years(event_study)
     gap = (
         f" No figures for {', '.join(year_label(y) for y in missing)} (no school-level data or "
-        "no progress scores those years): drawn as a gap, shaded, never joined by a line."
+        f"no {words} those years): drawn as a gap, shaded, never joined by a line."
         if missing
         else ""
     )
     alt = (
-        f"Event study, {span}. For each group, mean {subject} progress of the project schools "
+        f"Event study, {span}. For each group, mean {subject} {words} of the project schools "
         "and of their matched comparison by year, and the gap (project minus comparison)."
         + gap
         + " "
