@@ -83,8 +83,8 @@ def forest_plot(
 
     ``summary`` is in the ``summary.csv`` layout: ``measure``'s rows of estimate ``change``
     (the plain change) and ``net_change`` per group. Groups follow the order of the
-    ``net_change`` rows; groups with no schools are left out, and so is the TLA difference (a difference, not a
-    group). ``summary`` holds one population's rows (else ValueError).
+    ``net_change`` rows; groups with no schools are left out, and so is the TLA difference
+    (a difference, not a group). ``summary`` holds one population's rows (else ValueError).
     """
     one_population(summary, "forest_plot")
     summary = summary[summary["measure"] == measure]
