@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from ipm_analysis.impact.comparison import (
+    COMPARISON_ESTIMATES,
     SUMMARY_COLUMNS,
     RtmFit,
     comparison_pool,
@@ -137,9 +138,9 @@ def test_fit_is_undefined_without_spread():
         assert np.isnan(fit.b)
 
 
-def _row(summary, measure, group, population="itt"):
+def _row(summary, estimate, group, population="itt"):
     found = summary[
-        (summary["measure"] == measure)
+        (summary["estimate"] == estimate)
         & (summary["group"] == group)
         & (summary["population"] == population)
     ]
@@ -147,17 +148,20 @@ def _row(summary, measure, group, population="itt"):
     return found.iloc[0]
 
 
-def _summary(project, pool, membership, weights=None, sigma2=1.0):
+def _summary(project, pool, membership, weights=None, sigma2=1.0, **measure):
     sets = _sets(project, pool)
     # every pool school's conditional variance of change set to 1 (the AI term by hand)
     variance = pd.Series(sigma2, index=pool.index)
     fit = fit_regression_to_mean(pool)
-    return comparison_rows(project, pool, sets, variance, {"itt": membership}, fit, weights)
+    memberships = {"itt": membership}
+    return comparison_rows(project, pool, sets, variance, memberships, fit, weights, **measure)
 
 
 def test_summary_rows_per_group(project, pool, membership):
     summary = _summary(project, pool, membership)
     assert list(summary.columns) == SUMMARY_COLUMNS
+    assert (summary["measure"] == "progress").all()  # the measure compared, by default
+    assert list(summary["estimate"].drop_duplicates()) == list(COMPARISON_ESTIMATES)
     comparison = _row(summary, "comparison", "all")
     # mean comparison baseline (-2.5 - 1.5 + 0 - 2.5) / 4, change (1.25 + 0.25 - 0.5 + 1.25) / 4
     assert comparison["baseline"] == pytest.approx(-1.625)
@@ -166,7 +170,7 @@ def test_summary_rows_per_group(project, pool, membership):
     assert _row(summary, "net_change", "all")["change"] == pytest.approx(0.0625)
     assert _row(summary, "net_change", "cohort:1")["change"] == pytest.approx(0.5)
     assert _row(summary, "excess_change", "all")["change"] == pytest.approx(-0.1175)
-    rtm = summary[summary["measure"] == "rtm_fit"].iloc[0]
+    rtm = summary[summary["estimate"] == "rtm_fit"].iloc[0]
     assert (rtm["group"], rtm["n_schools"]) == ("pool", 5)
     assert (rtm["baseline"], rtm["change"]) == pytest.approx((-0.5, -0.7))
 
@@ -207,7 +211,7 @@ def test_mde_is_the_t_multiplier_times_the_net_change_se(project, pool, membersh
 def test_empty_group_gives_zero_schools_and_no_figures(project, pool, membership):
     summary = _summary(project, pool, membership)
     empty = summary[summary["group"] == "tla:yes"]
-    assert set(empty["measure"]) == {"comparison", "net_change", "excess_change", "mde"}
+    assert set(empty["estimate"]) == {"comparison", "net_change", "excess_change", "mde"}
     assert (empty["n_schools"] == 0).all()
     assert empty[["baseline", "outcome", "change", "ci_low", "ci_high"]].isna().all().all()
 
@@ -227,6 +231,16 @@ def test_pupil_weighted_group_means(project, pool, membership):
     change = float(np.average(changes, weights=weights))
     comparison = _row(summary, "comparison", "all")["change"]
     assert _row(summary, "net_change", "all")["change"] == pytest.approx(change - comparison)
+
+
+def test_rows_name_the_measure_compared(project, pool, membership):
+    """The same figures, whatever the measure: it only labels the rows."""
+    progress = _summary(project, pool, membership)
+    attainment = _summary(project, pool, membership, measure="attainment")
+    assert (attainment["measure"] == "attainment").all()
+    pd.testing.assert_frame_equal(
+        attainment.drop(columns="measure"), progress.drop(columns="measure")
+    )
 
 
 def test_rtm_fit_is_a_plain_dataclass():

@@ -11,14 +11,23 @@ from ipm_analysis.inputs.params import load_params
 
 
 def row(
-    summary: pd.DataFrame, measure: str, group: str, population: str | None = "completed"
+    summary: pd.DataFrame,
+    measure: str,
+    group: str,
+    population: str | None = "completed",
+    estimate: str = "change",
 ) -> pd.Series:
-    """One summary row; the project's rows of the completed schools unless ``population``
-    says otherwise (None for published references)."""
-    found = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    """One summary row (a group's change unless ``estimate`` says otherwise); the project's
+    rows of the completed schools unless ``population`` says otherwise (None for published
+    references)."""
+    found = summary[
+        (summary["measure"] == measure)
+        & (summary["estimate"] == estimate)
+        & (summary["group"] == group)
+    ]
     if found["population"].notna().any():
         found = found[found["population"] == population]
-    assert len(found) == 1, f"expected one {measure}/{group} row"
+    assert len(found) == 1, f"expected one {measure}/{estimate}/{group} row"
     return found.iloc[0]
 
 
@@ -28,8 +37,9 @@ def ev(made_up):
 
 
 def test_summary_columns_are_exactly_as_specified(ev):
-    assert list(ev.summary.columns[:7]) == [
+    assert list(ev.summary.columns[:8]) == [
         "measure",
+        "estimate",
         "group",
         "population",
         "n_schools",
@@ -96,7 +106,7 @@ def test_attainment_is_paired_separately_from_progress(ev):
 
 
 def test_below_threshold_counts_strictly_below(ev):
-    r = row(ev.summary, "below_threshold", "all")
+    r = row(ev.summary, "progress", "all", estimate="below_threshold")
     # baseline -2.0 is not below -2.0; -3.0 and -2.5 are
     assert (r["n_schools"], r["baseline"], r["outcome"], r["change"]) == (4, 2, 0, -2)
 
@@ -209,7 +219,7 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
     half = 1.96 * ((4 / 3.92) ** 2 + 1) ** 0.5
     assert s["progress_change_low"] == pytest.approx(2.0 - half)
     assert s["progress_change_high"] == pytest.approx(2.0 + half)
-    r = row(ev.summary, "sig_below", "all")
+    r = row(ev.summary, "progress", "all", estimate="sig_below")
     assert (r["n_schools"], r["baseline"], r["outcome"]) == (1, 1, 0)
 
 
@@ -222,11 +232,11 @@ def test_net_change_is_change_minus_comparison_change_in_every_row(weighting):
 
     params = load_params(Path(__file__).parents[1] / "params" / "ipm_2018_19.yaml")
     summary = evaluate(replace(params, weighting=weighting, suppress=False)).summary
-    rows = summary.set_index(["measure", "group", "population"])
-    net = rows.loc["net_change"].drop(index="tla:difference", level="group")
+    rows = summary.set_index(["measure", "estimate", "group", "population"]).sort_index()
+    net = rows.loc[("progress", "net_change")].drop(index="tla:difference", level="group")
     assert len(net) == 10  # 5 groups x ITT and completed
     for (group, population), figures in net.iterrows():
-        change = rows.loc[("progress", group, population)]
-        comparison = rows.loc[("comparison", group, population)]
+        change = rows.loc[("progress", "change", group, population)]
+        comparison = rows.loc[("progress", "comparison", group, population)]
         assert change["n_schools"] == comparison["n_schools"] == figures["n_schools"]
         assert figures["change"] == pytest.approx(change["change"] - comparison["change"])

@@ -96,7 +96,7 @@ def test_page_header(ev):
     sentence = page.headline(ev.summary, years=(2017, 2018), subject="maths", la_name="Made-up LA")
     assert sentence == (
         "Across the 5 recruited project schools with a maths progress score in both years, the "
-        "average score moved from -2.10 in 2016-17 to 0.20 in 2017-18, a change of +2.30. Over "
+        "average moved from -2.10 in 2016-17 to 0.20 in 2017-18, a change of +2.30. Over "
         "the same years Made-up LA's published figure went from -0.30 to -0.40 (-0.10), a "
         "pupil-weighted figure over all its schools: not like with like, and neither change "
         "says what the project did, since schools that start low tend to rise anyway. The "
@@ -111,7 +111,7 @@ def test_page_header(ev):
     )
     assert completed.startswith(
         "Across the 4 completed project schools with a maths progress score in both years, the "
-        "average score moved from -1.63 in 2016-17 to -0.25 in 2017-18, a change of +1.38."
+        "average moved from -1.63 in 2016-17 to -0.25 in 2017-18, a change of +1.38."
     )
     # no comparison pool: the primary question (net change, all schools) has no answer
     assert (
@@ -206,15 +206,16 @@ def test_threshold_weighting_and_honest_impact(ev):
 
 def test_net_change_paragraph_words_follow_the_interval():
     rows = [
-        ["progress", "all", 4, -1.625, -0.25, 1.375, 0.125, 2.5],
-        ["comparison", "all", 4, -1.0, -0.5, 0.5, -0.1, 1.1],
-        ["net_change", "all", 4, math.nan, math.nan, 0.875, -0.25, 2.0],
-        ["mde", "all", 4, math.nan, math.nan, 1.234, math.nan, math.nan],
+        ["progress", "change", "all", 4, -1.625, -0.25, 1.375, 0.125, 2.5],
+        ["progress", "comparison", "all", 4, -1.0, -0.5, 0.5, -0.1, 1.1],
+        ["progress", "net_change", "all", 4, math.nan, math.nan, 0.875, -0.25, 2.0],
+        ["progress", "mde", "all", 4, math.nan, math.nan, 1.234, math.nan, math.nan],
     ]
     summary = pd.DataFrame(
         rows,
         columns=[
             "measure",
+            "estimate",
             "group",
             "n_schools",
             "baseline",
@@ -265,11 +266,12 @@ def test_primary_sentence_follows_its_interval(ev):
     import dataclasses
 
     changed = copy.copy(ev)
-    changed.params = dataclasses.replace(
-        ev.params, primary={"measure": "progress", "group": "all", "estimate": "change"}
-    )
+    question = {"measure": "progress", "group": "all", "estimate": "change"}
+    changed.params = dataclasses.replace(ev.params, primary=question)
+    changed.primary_question = dict(question)  # what evaluate resolves params.primary to
     text = design.primary_sentence(changed)
-    row = ev.summary.set_index(["measure", "group", "population"]).loc[("progress", "all", "itt")]
+    key = ["measure", "estimate", "group", "population"]
+    row = ev.summary.set_index(key).loc[("progress", "change", "all", "itt")]
     low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
     assert text.startswith(
         "Across the 5 of the 6 schools recruited with a score in both years (1 of the 6 "
@@ -289,6 +291,7 @@ def test_primary_sentence_follows_its_interval(ev):
         summary = ev.summary.copy()
         pick = (
             summary["measure"].eq("progress")
+            & summary["estimate"].eq("change")
             & summary["group"].eq("all")
             & summary["population"].eq("itt")
         )

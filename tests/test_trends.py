@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ipm_analysis.impact.trends import Histories, event_study, trend_rows
+from ipm_analysis.impact.trends import EVENT_STUDY_COLUMNS, Histories, event_study, trend_rows
 
 YEARS = [2016, 2017, 2018]
 T975_DF2 = 4.3026527
@@ -67,6 +67,8 @@ def histories(project, pool, covariates, sets) -> Histories:
 def test_event_study_gaps_by_hand(case):
     project, pool, covariates, sets, memberships = case
     out = event_study(histories(project, pool, covariates, sets), memberships, 2017)
+    assert list(out.columns) == EVENT_STUDY_COLUMNS
+    assert set(out["measure"]) == {"progress"}  # the measure, by default
     rows = out[out["group"].eq("all")].set_index("year")
     assert rows["relative_year"].to_dict() == {2016: -1, 2017: 0, 2018: 1}
     assert rows["n_schools"].tolist() == [3, 3, 3]
@@ -101,8 +103,9 @@ def test_event_study_group_of_two_has_a_mean_but_no_interval(case):
 def test_trend_rows_pre_gap_and_did_by_hand(case):
     project, pool, covariates, sets, memberships = case
     out = trend_rows(histories(project, pool, covariates, sets), memberships, (2017, 2018))
-    rows = out[out["group"].eq("all")].set_index("measure")
+    rows = out[out["group"].eq("all")].set_index("estimate")
     assert list(rows.index) == ["pre_gap", "did"]
+    assert set(out["measure"]) == {"progress"}  # the measure, by default
     assert set(out["population"]) == {"itt"}
     # pre_gap: gap 2017 - gap 2016 = -1, -2, -2 -> -5/3 +/- t x 1/3
     pre = rows.loc["pre_gap"]
@@ -128,7 +131,7 @@ def test_trend_rows_use_schools_with_a_pre_year_only(case):
     project, pool, covariates, sets, memberships = case
     project.loc["P3", 2016] = np.nan
     out = trend_rows(histories(project, pool, covariates, sets), memberships, (2017, 2018))
-    did = out[out["measure"].eq("did") & out["group"].eq("all")].iloc[0]
+    did = out[out["estimate"].eq("did") & out["group"].eq("all")].iloc[0]
     # P1 and P2 only: (2 + 1) / 2 = 1.5; two schools, so no interval
     assert did["n_schools"] == 2
     assert did["change"] == pytest.approx(1.5)
@@ -141,3 +144,36 @@ def test_no_trend_rows_without_a_pre_year(case):
         histories(project[[2017, 2018]], pool, covariates, sets), memberships, (2017, 2018)
     )
     assert out.empty
+
+
+def test_rows_name_their_measure(case):
+    project, pool, covariates, sets, memberships = case
+    found = histories(project, pool, covariates, sets)
+    rows = trend_rows(found, memberships, (2017, 2018), measure="attainment")
+    assert set(rows["measure"]) == {"attainment"}
+    assert rows.drop(columns="measure").equals(
+        trend_rows(found, memberships, (2017, 2018)).drop(columns="measure")
+    )
+    events = event_study(found, memberships, 2017, measure="attainment")
+    assert set(events["measure"]) == {"attainment"}
+
+
+def test_pre_gap_of_progress_matched_on_the_pre_year_has_no_interval(case):
+    """Matched (and bias-corrected) on the year before the baseline, the pre-gap of progress
+    is 0 by construction, so it has no interval; another measure's pre-gap is estimated."""
+    project, pool, covariates, sets, memberships = case
+    match_on = ["baseline", "prior_progress"]
+    found = Histories(
+        project,
+        pool,
+        pd.DataFrame({"baseline": project[2017], "prior_progress": project[2016]}),
+        pd.DataFrame({"baseline": pool[2017], "prior_progress": pool[2016]}),
+        sets,
+        match_on,
+    )
+    progress = trend_rows(found, memberships, (2017, 2018))
+    attainment = trend_rows(found, memberships, (2017, 2018), measure="attainment")
+    pre = progress["estimate"].eq("pre_gap") & progress["group"].eq("all")
+    assert progress.loc[pre, ["ci_low", "ci_high"]].isna().all().all()
+    assert attainment.loc[pre, ["ci_low", "ci_high"]].notna().all().all()
+    assert attainment.loc[pre, "change"].tolist() == progress.loc[pre, "change"].tolist()

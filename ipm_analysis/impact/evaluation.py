@@ -72,6 +72,7 @@ from ipm_analysis.inputs.dfe_tables import (
     RECTYPE_LA,
     RECTYPE_MAINSTREAM,
     PerformanceTable,
+    Subject,
     area_figures,
     measure_history,
     read_performance_table,
@@ -276,7 +277,8 @@ def evaluate_inputs(
     if "progress" in measures:
         warnings += check_schools_have_figures(schools, params.roster)
     else:  # why progress is missing, said once, instead of the check's general warning
-        warnings.append(_no_progress_sentence(params, chosen.progress, comparison_measure))
+        empty = [y for y in params.years if figures[y]["progress"].isna().all()]
+        warnings.append(_no_progress_sentence(params, chosen, empty, comparison_measure))
     primary = dict(params.primary)
     primary["measure"] = primary["measure"] or comparison_measure or "progress"
     if primary["measure"] not in measures:
@@ -380,9 +382,13 @@ def evaluate_inputs(
     return ev
 
 
-def _no_progress_sentence(params: ReportParams, progress_column: str | None, measure) -> str:
-    """One plain sentence on why the report has no progress figures, and what it shows."""
-    if progress_column is None:
+def _no_progress_sentence(
+    params: ReportParams, chosen: Subject, empty_years: list[int], measure: str | None
+) -> str:
+    """One plain sentence on why the report has no progress figures (the subject has none;
+    the year's pupils had no KS1 assessment; or the file's columns are empty), and what the
+    report shows instead."""
+    if chosen.progress is None:
         why = (
             f"The DfE publishes no progress score for {params.subject} (reading, writing and "
             "maths combined), only attainment."
@@ -390,10 +396,10 @@ def _no_progress_sentence(params: ReportParams, progress_column: str | None, mea
     else:
         reasons = [no_progress_sentence(y) for y in params.years if y in KS2_YEARS]
         reasons = [r for r in reasons if r]
+        files = " and ".join(f"the {y} file" for y in empty_years) or "the files"
         why = " ".join(reasons) or (
-            f"The files' {progress_column} columns are empty for every school in "
-            f"{' or '.join(str(y) for y in params.years)}, so there is no progress score to "
-            "compare."
+            f"The {chosen.progress} column of {files} is empty for every school, so there is "
+            "no progress score to compare."
         )
     shown = "attainment, the higher standard and the average scaled score"
     if measure is None:

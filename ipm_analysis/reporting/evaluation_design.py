@@ -27,6 +27,7 @@ from ipm_analysis.impact.groups import ALL, COMPLETED_ONLY, ITT, describe_group
 from ipm_analysis.reporting.html import render
 from ipm_analysis.reporting.presentation import (
     HEADLINE_WORDS,
+    MEASURE_PLACES,
     group_order,
     matched_on_words,
     populations_differ,
@@ -56,12 +57,14 @@ def _number(value: object) -> float:
         return math.nan
 
 
-def _interval(row: Mapping, low: str = "ci_low", high: str = "ci_high") -> dict | None:
-    """A row's 95% interval as shown, signed; None when it has none."""
+def _interval(
+    row: Mapping, low: str = "ci_low", high: str = "ci_high", *, places: int = 2
+) -> dict | None:
+    """A row's 95% interval as shown, signed, to ``places`` dp; None when it has none."""
     a, b = _number(row.get(low)), _number(row.get(high))
     if math.isnan(a) or math.isnan(b):
         return None
-    return {"low": fmt(a, signed=True), "high": fmt(b, signed=True)}
+    return {"low": fmt(a, places, signed=True), "high": fmt(b, places, signed=True)}
 
 
 def _verdict(row: Mapping) -> str | None:
@@ -122,13 +125,15 @@ def _estimate_figures(ev, row: pd.Series, population: str) -> dict:
     value = _number(row["change"])
     effect = _effect_row(ev, row, population)
     size = None if effect is None else _number(effect["effect_size"])
+    places = MEASURE_PLACES.get(str(row["measure"]), 2)
+    shown = fmt(value, places)
     return {
         "suppressed": False,
         "n": int(_number(row["n_schools"])),
-        "value": fmt(value, signed=True),
-        "size": fmt(abs(value)),
-        "direction": "same" if fmt(value) in ("0.00",) else ("more" if value > 0 else "less"),
-        "ci": _interval(row),
+        "value": fmt(value, places, signed=True),
+        "size": fmt(abs(value), places),
+        "direction": "same" if float(shown) == 0 else ("more" if value > 0 else "less"),
+        "ci": _interval(row, places=places),
         "verdict": _verdict(row),
         "effect_size": None if size is None or math.isnan(size) else fmt(size, signed=True),
         "months": None if effect is None else _months(effect["months"]),

@@ -465,13 +465,13 @@ def project_groups(summary: pd.DataFrame, estimate: str = "net_change") -> list[
     return [g for g in group_order(groups) if is_project_group(g)]
 
 
-def _figure(row: pd.Series) -> dict:
-    """A change as shown (signed, 2 dp) with its 95% interval, if it has one."""
+def _figure(row: pd.Series, places: int = 2) -> dict:
+    """A change as shown (signed, ``places`` dp) with its 95% interval, if it has one."""
     has_ci = not (pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")))
     return {
-        "value": fmt(row["change"], signed=True),
-        "low": fmt(row["ci_low"], signed=True) if has_ci else None,
-        "high": fmt(row["ci_high"], signed=True) if has_ci else None,
+        "value": fmt(row["change"], places, signed=True),
+        "low": fmt(row["ci_low"], places, signed=True) if has_ci else None,
+        "high": fmt(row["ci_high"], places, signed=True) if has_ci else None,
     }
 
 
@@ -545,6 +545,7 @@ def net_change_values(
     ``measure``, with the completed schools' net change beside intention to treat when they
     differ); None when there is nothing to say. ``role``: "primary", "exploratory" or None."""
     rows = estimate_rows(summary, population, measure)
+    places = MEASURE_PLACES[measure]
     need = [("change", group), ("comparison", group), ("net_change", group)]
     if any(key not in rows.index for key in need):
         return None
@@ -559,7 +560,7 @@ def net_change_values(
         if ("net_change", group) in other.index:
             row = other.loc[("net_change", group)]
             if pd.notna(row["change"]) and int(row["n_schools"]) > 0:
-                completed = {"n": int(row["n_schools"]), "net": _figure(row)}
+                completed = {"n": int(row["n_schools"]), "net": _figure(row, places)}
     return {
         "name": describe_group(group, n),
         "n": n,
@@ -567,15 +568,15 @@ def net_change_values(
         "measure": measure,
         "measure_words": HEADLINE_WORDS[measure],
         "matched_on": matched_on,
-        "change": _figure(change),
-        "comparison": fmt(comparison["change"], signed=True),
-        "net": _figure(net),
+        "change": _figure(change, places),
+        "comparison": fmt(comparison["change"], places, signed=True),
+        "net": _figure(net, places),
         "share": _share(change["change"], comparison["change"]),
         "verdict": _verdict(change, net),
-        "excess": _figure(rows.loc[("excess_change", group)])
+        "excess": _figure(rows.loc[("excess_change", group)], places)
         if ("excess_change", group) in rows.index
         else None,
-        "mde": fmt(mde) if mde is not None and pd.notna(mde) else None,
+        "mde": fmt(mde, places) if mde is not None and pd.notna(mde) else None,
         "completed": completed,
     }
 
@@ -613,7 +614,8 @@ def tla_difference_values(
         key = (estimate, TLA_DIFFERENCE)
         if key in rows.index and pd.notna(rows.loc[key, "change"]):
             row = rows.loc[key]
-            found[estimate] = {**_figure(row), "excludes_zero": _excludes_zero(row)}
+            figure = _figure(row, MEASURE_PLACES[measure])
+            found[estimate] = {**figure, "excludes_zero": _excludes_zero(row)}
     return found or None
 
 
@@ -649,6 +651,54 @@ def honest_impact_block(ev) -> str:
         all_suppressed=bool(groups),
         min_n=ev.params.min_n,
     )
+
+
+def measures_net_change_table(ev, group: str = ALL, population: str = ITT) -> pd.DataFrame:
+    """Every measure's change, its matched comparison's and the net change for one group (all
+    recruited schools by default), the comparison's measure first: the other measures are
+    compared through the same match sets. Empty when the report has no comparison."""
+    columns = ["Schools", "Change", "Similar schools' change", "Net change", "95% interval"]
+    order = [ev.comparison_measure, *(m for m in ev.measures if m != ev.comparison_measure)]
+    body, index = [], []
+    for measure in order:
+        rows = estimate_rows(ev.summary, population, measure)
+        need = [("change", group), ("comparison", group), ("net_change", group)]
+        if measure is None or any(key not in rows.index for key in need):
+            continue
+        change, comparison, net = (rows.loc[key] for key in need)
+        words = MEASURE_WORDS[measure]
+        index.append(words[:1].upper() + words[1:])
+        if row_suppressed(net) or pd.isna(net["change"]):
+            body.append([fmt(net["n_schools"], 0), *([SYMBOL] * 4)])
+            continue
+        figure = _figure(net, MEASURE_PLACES[measure])
+        interval = f"{figure['low']} to {figure['high']}" if figure["low"] else "-"
+        places = MEASURE_PLACES[measure]
+        body.append(
+            [
+                fmt(net["n_schools"], 0),
+                fmt(change["change"], places, signed=True),
+                fmt(comparison["change"], places, signed=True),
+                figure["value"],
+                interval,
+            ]
+        )
+    return pd.DataFrame(body, columns=columns, index=pd.Index(index, name="Measure"))
+
+
+def measures_net_change_block(ev) -> str:
+    """:func:`measures_net_change_table` as HTML with its caption ('' with one measure or
+    no comparison)."""
+    table = measures_net_change_table(ev)
+    if len(table) < 2:
+        return ""
+    matched = MEASURE_WORDS[ev.comparison_measure]
+    caption = (
+        "Every measure against similar schools, all recruited schools (intention to treat): "
+        f"schools are matched once, for the {matched} comparison, and every other measure is "
+        "compared through the same match sets. Exploratory, except the primary question's."
+    )
+    return html_table(table, caption)
 
 
 def weighting_note(ev) -> str:
