@@ -9,14 +9,24 @@ from ipm_analysis.reporting.charts.trends import event_study_chart
 
 def _summary():
     rows = [
-        ("progress", "all", "itt", 35, -0.97, -0.37, 0.6, 0.105, 1.095),
-        ("progress", "cohort:1", "itt", 18, -1.2, -0.2, 1.0, 0.2, 1.8),
-        ("progress", "tla:yes", "itt", 0, np.nan, np.nan, np.nan, np.nan, np.nan),
-        ("net_change", "all", "itt", 35, np.nan, np.nan, 0.205, -0.3, 0.7),
-        ("net_change", "cohort:1", "itt", 18, np.nan, np.nan, 0.9, 0.1, 1.7),
-        ("net_change", "tla:yes", "itt", 0, np.nan, np.nan, np.nan, np.nan, np.nan),
+        ("progress", "change", "all", "itt", 35, -0.97, -0.37, 0.6, 0.105, 1.095),
+        ("progress", "change", "cohort:1", "itt", 18, -1.2, -0.2, 1.0, 0.2, 1.8),
+        ("progress", "change", "tla:yes", "itt", 0, np.nan, np.nan, np.nan, np.nan, np.nan),
+        ("progress", "net_change", "all", "itt", 35, np.nan, np.nan, 0.205, -0.3, 0.7),
+        ("progress", "net_change", "cohort:1", "itt", 18, np.nan, np.nan, 0.9, 0.1, 1.7),
+        ("progress", "net_change", "tla:yes", "itt", 0, np.nan, np.nan, np.nan, np.nan, np.nan),
         # a difference, not a group: never drawn as one
-        ("net_change", "tla:difference", "itt", 35, np.nan, np.nan, 0.4, -0.9, 1.7),
+        ("progress", "net_change", "tla:difference", "itt", 35, np.nan, np.nan, 0.4, -0.9, 1.7),
+    ]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _attainment():
+    """Attainment's change and net change of all schools, as a report with every measure
+    holds them beside progress's."""
+    rows = [
+        ("attainment", "change", "all", "itt", 35, 60.0, 66.0, 6.0, 2.0, 10.0),
+        ("attainment", "net_change", "all", "itt", 35, np.nan, np.nan, 1.5, -2.5, 5.5),
     ]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
@@ -43,6 +53,20 @@ def test_forest_plot_states_each_groups_change_and_net_change():
     assert chart.png_bytes()[:4] == b"\x89PNG"
 
 
+def test_forest_plot_draws_the_measure_asked_for():
+    summary = pd.concat([_summary(), _attainment()], ignore_index=True)
+    progress = forest_plot(summary)  # progress by default: attainment's rows are not drawn
+    assert progress.alt == forest_plot(_summary()).alt
+    attainment = forest_plot(summary, measure="attainment")
+    assert (
+        "All 35 schools: change +6.00 (95% CI +2.00 to +10.00), "
+        "net of similar schools +1.50 (95% CI -2.50 to +5.50)" in attainment.alt
+    )
+    assert "Cohort 1" not in attainment.alt  # progress's group: attainment has no rows of it
+    ax = attainment.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["All 35 schools"]
+
+
 def test_forest_plot_draws_one_population_only():
     summary = _summary()
     both = pd.concat([summary, summary.assign(population="completed")], ignore_index=True)
@@ -50,7 +74,7 @@ def test_forest_plot_draws_one_population_only():
         forest_plot(both)
     # references (no population) beside one population are fine
     la = pd.DataFrame(
-        [("progress", "la", np.nan, np.nan, -0.3, -0.4, -0.1, np.nan, np.nan)],
+        [("progress", "change", "la", np.nan, np.nan, -0.3, -0.4, -0.1, np.nan, np.nan)],
         columns=SUMMARY_COLUMNS,
     )
     assert "All 35 schools" in forest_plot(pd.concat([summary, la], ignore_index=True)).alt
@@ -95,6 +119,7 @@ def _event_study(first_year: int) -> pd.DataFrame:
             comparison = -1.0 + 0.1 * (year - 2017)
             rows.append(
                 {
+                    "measure": "progress",
                     "population": "itt",
                     "group": group,
                     "year": year,

@@ -18,13 +18,13 @@ from conftest import ipm
 
 SUMMARY = pd.DataFrame(
     [
-        ["progress", "all", 3, -1.0, -0.5, 0.5],
-        ["progress", "cohort:1", 2, -2.0, -1.0, 1.0],
-        ["progress", "cohort:2", 0, math.nan, math.nan, math.nan],
-        ["below_threshold", "all", 3, 1, 0, -1],
-        ["progress", "la", pd.NA, -0.3, -0.4, -0.1],
+        ["progress", "change", "all", 3, -1.0, -0.5, 0.5],
+        ["progress", "change", "cohort:1", 2, -2.0, -1.0, 1.0],
+        ["progress", "change", "cohort:2", 0, math.nan, math.nan, math.nan],
+        ["progress", "below_threshold", "all", 3, 1, 0, -1],
+        ["progress", "change", "la", pd.NA, -0.3, -0.4, -0.1],
     ],
-    columns=["measure", "group", "n_schools", "baseline", "outcome", "change"],
+    columns=["measure", "estimate", "group", "n_schools", "baseline", "outcome", "change"],
 ).astype({"n_schools": "Int64"})
 
 
@@ -36,13 +36,18 @@ def test_rule_is_at_least_one_but_fewer_than_min_n_schools():
 
 def test_suppressed_rows_are_blanked_and_reference_rows_kept():
     out = apply_suppression(SUMMARY, 4)
-    rows = out.set_index(["measure", "group"])
-    for key in (("progress", "all"), ("progress", "cohort:1"), ("below_threshold", "all")):
+    # a suppressed row still says what it is: its measure, estimate and group are kept
+    rows = out.set_index(["measure", "estimate", "group"])
+    for key in (
+        ("progress", "change", "all"),
+        ("progress", "change", "cohort:1"),
+        ("progress", "below_threshold", "all"),
+    ):
         assert rows.loc[key, "suppressed"]
         assert rows.loc[key, ["baseline", "outcome", "change"]].isna().all()
         assert rows.loc[key, "n_schools"] > 0  # the count itself is shown
-    assert rows.loc[("progress", "la"), "baseline"] == -0.3
-    assert not rows.loc[("progress", "la"), "suppressed"]
+    assert rows.loc[("progress", "change", "la"), "baseline"] == -0.3
+    assert not rows.loc[("progress", "change", "la"), "suppressed"]
     assert SUMMARY.loc[0, "baseline"] == -1.0  # the input is not changed
 
 
@@ -65,7 +70,7 @@ def test_report_suppresses_by_default_and_no_suppress_keeps_true_values(made_up,
     ev = evaluate(replace(params, min_n=3))
     write_tables(ev, str(tmp_path / "on"))
     on = pd.read_csv(tmp_path / "on" / "summary.csv")
-    on = on[on["population"] == "completed"].set_index(["measure", "group"])
+    on = on[on["population"] == "completed"].set_index(["measure", "estimate", "group"])
     assert list(on.columns) == [
         "population",
         "n_schools",
@@ -76,21 +81,21 @@ def test_report_suppresses_by_default_and_no_suppress_keeps_true_values(made_up,
         "ci_high",
         "suppressed",
     ]
-    assert on.loc[("progress", "cohort:2"), "n_schools"] == 1
+    assert on.loc[("progress", "change", "cohort:2"), "n_schools"] == 1
     figures = ["baseline", "outcome", "change", "ci_low", "ci_high"]
-    assert on.loc[("progress", "cohort:2"), figures].isna().all()
+    assert on.loc[("progress", "change", "cohort:2"), figures].isna().all()
     # all: 100001 -2.0, 100002 -3.0, 100003 1.0, 100006 (as 200006) -2.5: 4 schools, shown
-    assert on.loc[("progress", "all"), "n_schools"] == 4
-    assert on.loc[("progress", "all"), "baseline"] == pytest.approx(-6.5 / 4)
+    assert on.loc[("progress", "change", "all"), "n_schools"] == 4
+    assert on.loc[("progress", "change", "all"), "baseline"] == pytest.approx(-6.5 / 4)
     completed = population_rows(ev.summary, "completed")
     charts = all_charts(completed, ev.schools, years=(2017, 2018), la_name="LA", subject="maths")
     assert "Cohort 2 (1 school): c, not shown because too few schools" in charts[0].alt
     ev_off = evaluate(replace(params, min_n=3, suppress=False))
     write_tables(ev_off, str(tmp_path / "off"))
     off = pd.read_csv(tmp_path / "off" / "summary.csv")
-    off = off[off["population"] == "completed"].set_index(["measure", "group"])
-    assert off.loc[("progress", "cohort:2"), "baseline"] == 1.0
-    assert off.loc[("progress", "cohort:2"), "change"] == -0.5
+    off = off[off["population"] == "completed"].set_index(["measure", "estimate", "group"])
+    assert off.loc[("progress", "change", "cohort:2"), "baseline"] == 1.0
+    assert off.loc[("progress", "change", "cohort:2"), "change"] == -0.5
 
 
 def test_cli_has_no_suppress_on_report_and_batch():

@@ -19,11 +19,14 @@ def report_folder(out: Path, report_id: str, started: str, summary: str, **info:
     return folder
 
 
-SUMMARY = "measure,group,n_schools,baseline,outcome,change\nprogress,all,35,-0.97,-0.37,0.6\n"
+SUMMARY = (
+    "measure,estimate,group,population,n_schools,baseline,outcome,change\n"
+    "progress,change,all,itt,35,-0.97,-0.37,0.6\n"
+)
 WITH_CI = (
-    "measure,group,n_schools,baseline,outcome,change,ci_low,ci_high\n"
-    "progress,all,35,-0.97,-0.37,0.6,0.105,1.1\n"
-    "progress,la,,-0.3,-0.4,-0.1,,\n"
+    "measure,estimate,group,population,n_schools,baseline,outcome,change,ci_low,ci_high\n"
+    "progress,change,all,itt,35,-0.97,-0.37,0.6,0.105,1.1\n"
+    "progress,change,la,,,-0.3,-0.4,-0.1,,\n"
 )
 
 

@@ -29,6 +29,7 @@ import pytest
 from ipm_analysis.impact.matching import (
     CLOSE_MATCH,
     DEFAULT_MATCH_ON,
+    DEFAULT_MATCH_ON_ATTAINMENT,
     MATCH_VARIABLES,
     balance_table,
     match_sets,
@@ -87,11 +88,15 @@ def test_the_variables_and_defaults():
         "disadvantaged",
         "ks1_average",
         "school_type",
+        "scaled_score",
     ]
     assert DEFAULT_MATCH_ON == ("baseline", "prior_progress", "cohort_size")
+    # a comparison of attainment (no progress scores) cannot match on prior progress
+    assert DEFAULT_MATCH_ON_ATTAINMENT == ("baseline", "scaled_score", "cohort_size")
     assert all(MATCH_VARIABLES.values())
     # the params layer cannot import impact, so it keeps its own copy: they must agree
     assert params.DEFAULT_MATCH_ON == DEFAULT_MATCH_ON
+    assert params.DEFAULT_MATCH_ON_ATTAINMENT == DEFAULT_MATCH_ON_ATTAINMENT
     assert tuple(MATCH_VARIABLES) == params.MATCH_ON_CHOICES
 
 
@@ -481,6 +486,7 @@ def test_thirty_five_schools_against_three_thousand():
                 "disadvantaged": np.round(rng.uniform(0, 60, n)),
                 "ks1_average": np.round(rng.normal(16, 1, n), 1),
                 "school_type": rng.choice(["AC", "CY", "VA", "VC"], n),
+                "scaled_score": np.round(rng.normal(104, 3, n), 1),
             },
             index=[f"{prefix}{i}" for i in range(n)],
         )
@@ -493,4 +499,5 @@ def test_thirty_five_schools_against_three_thousand():
     assert (pool["school_type"].reindex(sets["pool_urn"]).to_numpy() == same_type).all()
     sigma2 = pool_variance(pool, pd.Series(rng.normal(0, 1, 3000), index=pool.index), on)
     assert sigma2.notna().all()
-    assert len(balance_table(project, pool, sets, on)) == 5 + 4
+    # one row per numeric variable, one per school type
+    assert len(balance_table(project, pool, sets, on)) == 6 + 4

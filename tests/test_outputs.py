@@ -2,7 +2,9 @@
 and the completed schools' figures as they were before the outputs were split (tests/data
 holds the example reports' summary.csv rows from before the change, when the comparison
 matched on the baseline score alone and the intervals were bootstrap percentiles; intervals
-and detectable effects changed by design and are not compared)."""
+and detectable effects changed by design and are not compared). The pinned rows name only a
+``measure``, from before the summary named each row's ``estimate`` apart from its measure:
+:func:`old_key` maps them."""
 
 from __future__ import annotations
 
@@ -40,6 +42,16 @@ EXAMPLES = {"ipm-2017-18": "ipm_2017_18.yaml", "ipm-2018-19": "ipm_2018_19.yaml"
 REFERENCE_GROUPS = ("la", "national")
 #: The figures compared with the pinned file (the intervals changed by design).
 FIGURES = ("n_schools", "baseline", "outcome", "change")
+#: The pinned file's measures that were measures (the group means, estimate ``change``);
+#: every other name was an estimate of progress (the comparison, the counts, the line).
+OLD_MEASURES = ("progress", "attainment")
+
+
+def old_key(row: dict[str, str]) -> tuple[str, str, str]:
+    """A pinned row's (measure, estimate, group) in today's layout."""
+    if row["measure"] in OLD_MEASURES:
+        return (row["measure"], "change", row["group"])
+    return ("progress", row["measure"], row["group"])
 
 
 def is_reference(group: str) -> bool:
@@ -75,10 +87,14 @@ def before(report_id: str) -> list[dict[str, str]]:
     return [row for row in read_rows(BEFORE) if row["report_id"] == report_id]
 
 
-def completed_or_reference(rows: list[dict[str, str]]) -> dict[tuple[str, str], dict]:
+def completed_or_reference(rows: list[dict[str, str]]) -> dict[tuple[str, str, str], dict]:
     """Rows of the completed schools and of no population (references, the LA's schools, the
-    regression line), by (measure, group): the rows the pinned file held."""
-    return {(r["measure"], r["group"]): r for r in rows if r["population"] in ("completed", "")}
+    regression line), by (measure, estimate, group): the rows the pinned file held."""
+    return {
+        (r["measure"], r["estimate"], r["group"]): r
+        for r in rows
+        if r["population"] in ("completed", "")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +131,10 @@ def test_completed_and_reference_rows_keep_their_figures(written, report_id):
     assert header(folder / "summary.csv") == SUMMARY_COLUMNS
     rows = read_rows(folder / "summary.csv")
     new = completed_or_reference(rows)
-    old = [r for r in before(report_id) if r["measure"] in ("progress", "attainment")]
+    old = [r for r in before(report_id) if r["measure"] in OLD_MEASURES]
     assert len(old) >= 16
     for o in old:
-        n = new[(o["measure"], o["group"])]
+        n = new[old_key(o)]
         for column in FIGURES:
             assert same(o[column], n[column]), (o["measure"], o["group"], column, o, n)
     assert {r["suppressed"] for r in rows} == {"false"}  # the examples hide nothing
@@ -133,16 +149,16 @@ def test_comparison_rows_equal_the_pinned_file_when_matched_on_the_baseline(
     baseline_matched, report_id
 ):
     folder = baseline_matched[report_id]
-    old = {(r["measure"], r["group"]): r for r in before(report_id)}
+    old = {old_key(r): r for r in before(report_id)}
     comparison = completed_or_reference(read_rows(folder / "summary.csv"))
     effects = completed_or_reference(read_rows(folder / "effects.csv"))
     compared = 0
-    for (measure, group), o in old.items():
-        if measure == "comparison":
-            n = comparison[(measure, group)]
+    for key, o in old.items():
+        if key[:2] == ("progress", "comparison"):
+            n = comparison[key]
             assert all(same(o[c], n[c]) for c in FIGURES), (o, n)
-        elif measure in ("net_change", "excess_change"):
-            n = effects[(measure, group)]
+        elif key[:2] in (("progress", "net_change"), ("progress", "excess_change")):
+            n = effects[key]
             assert same(o["n_schools"], n["n_schools"]) and same(o["change"], n["effect"])
         else:
             continue
@@ -153,27 +169,28 @@ def test_comparison_rows_equal_the_pinned_file_when_matched_on_the_baseline(
 @pytest.mark.parametrize("report_id", EXAMPLES)
 def test_counts_and_model_fit_keep_their_values(written, baseline_matched, report_id):
     """The counts as pinned; the line over the pool as pinned when the pool is as it was
-    (before the other cohort's roster left it)."""
+    (before the other cohort's roster left it). Each measure has its own line (the files
+    hold all four measures in both years); progress's is the pinned one."""
     _, folder = written[report_id]
-    old = {(r["measure"], r["group"]): r for r in before(report_id)}
+    old = {old_key(r): r for r in before(report_id)}
     counts = read_rows(folder / "counts.csv")
-    assert [(r["measure"], r["population"]) for r in counts] == [
-        ("below_threshold", "completed"),
-        ("sig_below", "completed"),
+    assert [(r["measure"], r["estimate"], r["population"]) for r in counts] == [
+        ("progress", "below_threshold", "completed"),
+        ("progress", "sig_below", "completed"),
     ]
     for row in counts:
-        o = old[(row["measure"], row["group"])]
+        o = old[(row["measure"], row["estimate"], row["group"])]
         pairs = [("n_schools", "n_schools"), ("baseline", "baseline_count")]
         pairs += [("outcome", "outcome_count"), ("change", "change_count")]
         assert all(same(o[a], row[b]) for a, b in pairs), (o, row)
         assert row["baseline_count"].isdigit() and row["outcome_count"].isdigit()
-    (fit,) = read_rows(baseline_matched[report_id] / "model_fits.csv")
-    o = old[("rtm_fit", "pool")]
-    assert (fit["model"], fit["measure"], fit["group"]) == (
-        "regression_to_mean",
-        "progress",
-        "pool",
-    )
+    fits = read_rows(baseline_matched[report_id] / "model_fits.csv")
+    assert [(f["model"], f["measure"], f["group"]) for f in fits] == [
+        ("regression_to_mean", measure, "pool")
+        for measure in ("progress", "attainment", "higher_standard", "scaled_score")
+    ]
+    fit = fits[0]
+    o = old[("progress", "rtm_fit", "pool")]
     assert same(o["baseline"], fit["intercept"]) and same(o["change"], fit["slope"])
     assert same(o["n_schools"], fit["n_schools"]) and fit["suppressed"] == "false"
 
@@ -182,39 +199,38 @@ def test_counts_and_model_fit_keep_their_values(written, baseline_matched, repor
 def test_every_summary_row_is_written_in_exactly_one_place(written, report_id):
     """A summary row is a group mean (summary.csv), an estimate (effects.csv: net change,
     excess change, the gap rows, the TLA difference), a detectable effect, a count or the
-    fitted line; plain changes in progress (capped or not) are also estimates, so effects.csv
-    repeats them with their effect sizes."""
+    fitted line; plain changes of every measure (capped or not) are also estimates, so
+    effects.csv repeats them (with their effect sizes, for progress)."""
     ev, folder = written[report_id]
     tables = output_tables(ev)
-    homes = {
-        "summary.csv": ("measure", "group", "population"),
-        "effects.csv": ("measure", "group", "population"),
-        "counts.csv": ("measure", "group", "population"),
-        "model_fits.csv": ("group",),
-    }
+    homes = ("summary.csv", "effects.csv", "counts.csv")
 
-    def key_of(measure, group, population) -> tuple[str, str, str]:
-        return (measure, group, "" if pd.isna(population) else str(population))
+    def key_of(measure, estimate, group, population) -> tuple[str, str, str, str]:
+        return (measure, estimate, group, "" if pd.isna(population) else str(population))
 
+    columns = ("measure", "estimate", "group", "population")
     keys = {
-        name: {
-            key_of(*(r.get(c, "") for c in ("measure", "group", "population")))
-            for _, r in tables[name].iterrows()
-        }
+        name: {key_of(*(r[c] for c in columns)) for _, r in tables[name].iterrows()}
         for name in homes
     }
+    fits = {(r["measure"], r["group"]) for _, r in tables["model_fits.csv"].iterrows()}
     found = 0
     for row in ev.summary.itertuples():
-        key = key_of(row.measure, row.group, row.population)
-        if row.measure == "mde":
+        key = key_of(row.measure, row.estimate, row.group, row.population)
+        if row.estimate == "mde":
             hit = tables["detectable_effects.csv"]
-            assert ((hit["group"] == row.group) & (hit["population"] == row.population)).sum() == 1
-        elif row.measure == "rtm_fit":
-            assert key_of("progress", row.group, "") in keys["model_fits.csv"]
+            same_row = (
+                hit["measure"].eq(row.measure)
+                & hit["group"].eq(row.group)
+                & hit["population"].eq(row.population)
+            )
+            assert same_row.sum() == 1, key
+        elif row.estimate == "rtm_fit":
+            assert (row.measure, row.group) in fits
         elif (
-            row.measure in ("progress", "change_uncapped")
+            row.estimate in ("change", "change_uncapped")
             and row.group != "tla:difference"
-            and key[2]
+            and key[3]
         ):
             assert key in keys["summary.csv"] and key in keys["effects.csv"]
         else:
@@ -239,10 +255,12 @@ def test_effects_hold_effect_sizes_and_eef_months(written):
     sigma = ev.sigma[0]
     assert sigma == pytest.approx(5.38985717)  # the DfE's published 2019 maths value
     rows = {
-        (r["measure"], r["group"], r["population"]): r for r in read_rows(folder / "effects.csv")
+        (r["measure"], r["estimate"], r["group"], r["population"]): r
+        for r in read_rows(folder / "effects.csv")
     }
-    summary = ev.summary.set_index(["measure", "group", "population"])
-    for key in (("net_change", "all", "itt"), ("progress", "all", "completed")):
+    summary = ev.summary.set_index(["measure", "estimate", "group", "population"])
+    net, plain = ("progress", "net_change", "all", "itt"), ("progress", "change", "all", "completed")
+    for key in (net, plain):
         row = rows[key]
         effect = float(row["effect"])
         assert effect == pytest.approx(summary.loc[key, "change"], abs=1e-12)
@@ -251,10 +269,15 @@ def test_effects_hold_effect_sizes_and_eef_months(written):
         assert float(row["effect_size_low"]) == pytest.approx(float(row["ci_low"]) / sigma)
     # months for estimates of the programme's effect only: a whole number for the net change,
     # none for a plain change, which still holds what would have happened anyway
-    assert rows[("net_change", "all", "itt")]["months"].lstrip("-").isdigit()
+    assert rows[net]["months"].lstrip("-").isdigit()
     # the completed schools' plain change: +0.40 points (23 schools: -1.10 -> -0.70)
-    assert float(rows[("progress", "all", "completed")]["effect"]) == pytest.approx(0.4)
-    assert rows[("progress", "all", "completed")]["months"] == ""
+    assert float(rows[plain]["effect"]) == pytest.approx(0.4)
+    assert rows[plain]["months"] == ""
+    # other measures' estimates are there too, with no effect size (the pupil-level spread
+    # is known for progress only): the completed schools' attainment rose 73.0% -> 79.0%
+    attainment = rows[("attainment", "change", "all", "completed")]
+    assert float(attainment["effect"]) == pytest.approx(6.0)
+    assert attainment["effect_size"] == attainment["months"] == ""
 
 
 def test_design_files_are_the_evaluation_frames(written):
@@ -280,9 +303,10 @@ def test_design_files_are_the_evaluation_frames(written):
     placebo = pd.read_csv(folder / "placebo.csv")
     assert list(placebo.columns) == PLACEBO_COLUMNS
     assert (placebo["n_draws"] == ev.params.n_placebo).all()
-    net = ev.summary.set_index(["measure", "group", "population"])["change"]
+    net = ev.summary.set_index(["measure", "estimate", "group", "population"])["change"]
     for row in placebo.itertuples():
-        assert row.net_change == pytest.approx(net[("net_change", row.group, row.population)])
+        key = (row.measure, "net_change", row.group, row.population)
+        assert row.net_change == pytest.approx(net[key])
 
 
 def test_report_info_records_the_design(written):
@@ -302,7 +326,8 @@ def test_report_info_records_the_design(written):
         "net_change",
     )
     assert primary["population"] == "itt" and primary["n_schools"] == 30
-    net = ev.summary.set_index(["measure", "group", "population"]).loc[("net_change", "all", "itt")]
+    summary = ev.summary.set_index(["measure", "estimate", "group", "population"])
+    net = summary.loc[("progress", "net_change", "all", "itt")]
     assert primary["change"] == pytest.approx(net["change"])
     assert primary["sentence"].startswith(
         "Across all 30 schools recruited (7 of whom withdrew; intention to treat), maths "
@@ -320,10 +345,15 @@ def test_report_info_records_the_design(written):
 
 @pytest.mark.parametrize("report_id", EXAMPLES)
 def test_batch_index_reads_the_headline_from_summary_csv(written, report_id):
-    """The index shows the first progress/all row: all recruited schools."""
+    """The index shows the first change of group all: progress of all recruited schools."""
     ev, folder = written[report_id]
     s = ev.summary
-    row = s[s["measure"].eq("progress") & s["group"].eq("all") & s["population"].eq("itt")]
+    row = s[
+        s["measure"].eq("progress")
+        & s["estimate"].eq("change")
+        & s["group"].eq("all")
+        & s["population"].eq("itt")
+    ]
     row = row.iloc[0]
     text = headline_change(folder / "summary.csv")
     assert text.startswith(f"{row['baseline']:.2f} to {row['outcome']:.2f} (+")
@@ -336,13 +366,15 @@ def test_suppressed_rows_are_blank_and_say_so(made_up, tmp_path):
     write_tables(ev, tmp_path)
     check_columns(tmp_path)
     rows = {
-        (r["measure"], r["group"], r["population"]): r for r in read_rows(tmp_path / "summary.csv")
+        (r["measure"], r["estimate"], r["group"], r["population"]): r
+        for r in read_rows(tmp_path / "summary.csv")
     }
-    hidden = rows[("progress", "cohort:2", "completed")]
+    hidden = rows[("progress", "change", "cohort:2", "completed")]
     assert hidden["suppressed"] == "true" and hidden["n_schools"] == "1"
     assert [hidden[c] for c in ("baseline", "outcome", "change", "ci_low", "ci_high")] == [""] * 5
-    assert rows[("progress", "all", "completed")]["suppressed"] == "false"
-    assert rows[("progress", "la", "")]["suppressed"] == "false"  # published: never hidden
+    assert rows[("progress", "change", "all", "completed")]["suppressed"] == "false"
+    # published: never hidden
+    assert rows[("progress", "change", "la", "")]["suppressed"] == "false"
     # too small a pool for a comparison: those files hold only their header
     for name, columns in (
         ("model_fits.csv", MODEL_FITS_COLUMNS),
@@ -352,20 +384,20 @@ def test_suppressed_rows_are_blank_and_say_so(made_up, tmp_path):
     ):
         assert header(tmp_path / name) == columns and read_rows(tmp_path / name) == [], name
     effects = read_rows(tmp_path / "effects.csv")
-    assert {r["measure"] for r in effects} <= {"progress"}  # no comparison: plain changes only
+    assert {r["estimate"] for r in effects} <= {"change"}  # no comparison: plain changes only
     counts = read_rows(tmp_path / "counts.csv")
-    assert [(r["measure"], r["suppressed"]) for r in counts] == [
-        ("below_threshold", "false"),
-        ("sig_below", "false"),
+    assert [(r["measure"], r["estimate"], r["suppressed"]) for r in counts] == [
+        ("progress", "below_threshold", "false"),
+        ("progress", "sig_below", "false"),
     ]
     # without suppression every figure is shown and nothing says suppressed
     ev_off = evaluate(replace(load_params(made_up["params"]), min_n=3, suppress=False))
     write_tables(ev_off, tmp_path / "off")
     off = {
-        (r["measure"], r["group"], r["population"]): r
+        (r["measure"], r["estimate"], r["group"], r["population"]): r
         for r in read_rows(tmp_path / "off" / "summary.csv")
     }
-    assert off[("progress", "cohort:2", "completed")]["baseline"] == "1.0"
+    assert off[("progress", "change", "cohort:2", "completed")]["baseline"] == "1.0"
     assert {r["suppressed"] for r in off.values()} == {"false"}
 
 
@@ -391,7 +423,7 @@ def check_columns(folder: Path) -> None:
         "trends.csv": ("project", "comparison", "gap"),
         "placebo.csv": ("net_change",),
     }
-    text = ("measure", "group", "model", "population", "n_schools", "suppressed")
+    text = ("measure", "estimate", "group", "model", "population", "n_schools", "suppressed")
     for name, columns in expected.items():
         path = folder / name
         assert header(path) == columns, name

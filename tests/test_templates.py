@@ -3,6 +3,7 @@ the made-up report's real figures and words."""
 
 from __future__ import annotations
 
+import csv
 import math
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -42,6 +43,56 @@ def hostile_ev(made_up):
         encoding="utf-8",
     )
     return evaluate(load_params(params))
+
+
+#: Made-up higher-standard % and average scaled score per school: (2017, 2018) each.
+HIGHER = {
+    "100001": ("10%", "12%"),
+    "100002": ("20%", "24%"),
+    "100003": ("30%", "33%"),
+    "100004": ("15%", "18%"),
+    "100005": ("5%", "9%"),
+    "100006": ("12%", "15%"),
+    "100007": ("25%", "27%"),
+}
+SCALED = {
+    "100001": ("101", "102"),
+    "100002": ("103", "104"),
+    "100003": ("106", "107"),
+    "100004": ("104", "105"),
+    "100005": ("99", "103"),
+    "100006": ("102", "102"),
+    "100007": ("105", "106"),
+}
+
+
+def _rewrite(path, change) -> None:
+    """Rewrite a made-up DfE table row by row: ``change(row)`` edits one row's dict."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        change(row)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _every_measure(made_up, *, progress: bool):
+    """The made-up report with the higher standard and scaled score in both years (a
+    converted school's 2018 row is under its new URN); ``progress=False`` empties MATPROG."""
+    for position, year in enumerate(("2017", "2018")):
+
+        def change(row, position=position):
+            old = "100006" if row["URN"] == "200006" else row["URN"]
+            row["PTMAT_HIGH"] = HIGHER[old][position] if old in HIGHER else ""
+            row["MAT_AVERAGE"] = SCALED[old][position] if old in SCALED else ""
+            if not progress:
+                for column in ("MATPROG", "MATPROG_LOWER", "MATPROG_UPPER"):
+                    row[column] = ""
+
+        _rewrite(made_up[year], change)
+    return evaluate(load_params(made_up["params"]))
 
 
 def test_environment_is_autoescaped_strict_and_trimmed():
@@ -167,6 +218,67 @@ def test_measure_blocks(ev):
     assert '<td class="num">66.7</td>\n<td class="num">77.5</td>\n<td class="num">+10.8</td>' in (
         attainment
     )
+
+
+def test_measure_sections_say_what_each_measure_is(made_up):
+    ev = _every_measure(made_up, progress=True)
+    assert ev.measures == ["progress", "attainment", "higher_standard", "scaled_score"]
+    sections = {m: page.measure_section(ev, m) for m in ev.measures}
+    progress = sections["progress"]
+    assert progress.startswith("<h2>Progress</h2>\n<p>A school's <strong>progress score</strong>")
+    # the intro, then the measure's own tables (see test_measure_blocks)
+    assert progress.index("<h2>") < progress.index("<caption>Average maths progress by group")
+    assert '<td class="num">-2.10</td>\n<td class="num">0.20</td>' in progress
+    attainment = sections["attainment"]
+    assert attainment.startswith(
+        "<h2>Attainment: the expected standard</h2>\n<p>The percentage of pupils reaching the "
+        "expected standard (EXS+) in maths.</p>"
+    )
+    assert "headline measure" not in attainment  # progress is the headline here
+    higher = sections["higher_standard"]
+    assert higher.startswith(
+        "<h2>Attainment: the higher standard</h2>\n<p>The percentage of pupils reaching the "
+        "higher standard in maths (a scaled score of 110 or more in a test"
+    )
+    # all six recruited schools: (10 + 20 + 30 + 15 + 5 + 12) / 6 = 15.3 -> 111 / 6 = 18.5;
+    # the five completed (without 100005): 87 / 5 = 17.4 -> 102 / 5 = 20.4
+    assert "<caption>Average maths higher standard % by group" in higher
+    assert '<td class="num">15.3</td>\n<td class="num">18.5</td>\n<td class="num">+3.2</td>' in (
+        higher
+    )
+    assert '<td class="num">17.4</td>\n<td class="num">20.4</td>\n<td class="num">+3.0</td>' in (
+        higher
+    )
+    scaled = sections["scaled_score"]
+    assert scaled.startswith(
+        "<h2>Average scaled score</h2>\n<p>The average maths test score on the DfE's scale "
+        "from 80 to 120, where 100 is the expected standard"
+    )
+    # (101 + 103 + 106 + 104 + 99 + 102) / 6 = 102.5 -> 623 / 6 = 103.8 (+8 / 6 = +1.3)
+    assert '<td class="num">102.5</td>\n<td class="num">103.8</td>\n<td class="num">+1.3</td>' in (
+        scaled
+    )
+    for section in sections.values():  # every measure: intention to treat counts them all
+        assert "The primary figures count <strong>every school recruited</strong>" in section
+
+
+def test_without_progress_attainment_is_the_headline_measure(made_up):
+    ev = _every_measure(made_up, progress=False)
+    assert ev.measures == ["attainment", "higher_standard", "scaled_score"]
+    assert ev.comparison_measure == "attainment"
+    attainment = page.measure_section(ev, "attainment")
+    assert attainment.startswith(
+        "<h2>Attainment: the expected standard</h2>\n<p>The percentage of pupils reaching the "
+        "expected standard (EXS+) in maths. With no progress scores for these years, this is "
+        "the report's headline measure and the one its comparison with similar schools "
+        "matches on.</p>"
+    )
+    # the same figures as with progress (test_measure_blocks): 66.7 -> 77.5 for all six
+    assert '<td class="num">66.7</td>\n<td class="num">77.5</td>\n<td class="num">+10.8</td>' in (
+        attainment
+    )
+    for measure in ("higher_standard", "scaled_score"):
+        assert "headline measure" not in page.measure_section(ev, measure)
 
 
 def test_measure_block_shows_c_and_its_footnote(made_up):
@@ -348,6 +460,7 @@ def test_every_template_is_exercised_here():
         "table.html.j2",
         "page_header.html.j2",
         "measure_block.html.j2",
+        "measure_intro.html.j2",  # test_measure_sections_say_what_each_measure_is
         "threshold.html.j2",
         "weighting.html.j2",
         "honest_impact.html.j2",

@@ -66,6 +66,7 @@ from ipm_analysis.impact.trends import (
     EVENT_STUDY_COLUMNS,
     Histories,
     event_study,
+    pre_year,
     trend_rows,
 )
 from ipm_analysis.inputs.dfe_tables import (
@@ -135,6 +136,9 @@ class Evaluation:
     #: the measure of the pre-trend and event study: the comparison's, or the first measure
     #: the files hold earlier years of (no earlier year of a subject's attainment is published)
     trend_measure: str | None = None
+    #: the year the pre-trend is measured from (``impact.trends.pre_year``; None: no earlier
+    #: year in the files)
+    pre_year: int | None = None
     #: the primary question with its measure resolved (``params.primary`` may leave it out)
     primary_question: dict[str, str] = field(default_factory=dict)
 
@@ -487,6 +491,7 @@ def _compare(
     ev.trend_measure = _trend_measure(ev, tables)
     if ev.trend_measure is not None:
         histories = _histories(ev, ev.trend_measure, counted, excluded, weights, tables)
+        ev.pre_year = pre_year(histories.project_years, params.baseline_year)
         frames.append(trend_rows(histories, memberships, params.years, ev.trend_measure))
         ev.event_study = event_study(histories, memberships, params.baseline_year, ev.trend_measure)
     ev.placebo = _placebo(ev, project, covariates, pool_covariates, memberships, weights)

@@ -6,13 +6,15 @@ school's *gap* is its progress minus the mean progress of its match set that yea
 study follows the gap relative to the baseline year: before the baseline it should stay near
 0 (parallel trends); after it, the change in the gap is the net change.
 
-Two summary rows come from it when the year before the baseline exists:
+Two summary rows come from it when the files hold an earlier year (the *pre-year*: the latest
+year before the baseline with a figure for some project school; the year before the baseline
+when it exists, else an earlier one across the years without school-level data):
 
-- ``pre_gap``: the change in the gap from the year before the baseline to the baseline year.
+- ``pre_gap``: the change in the gap from the pre-year to the baseline year.
   Far from 0, the project schools were moving differently from their comparison before the
   project began (a dip, or a trend), and the net change inherits it.
-- ``did``: the difference in differences from the year before the baseline to the outcome
-  year, which steps over a baseline year that may have been a one-off dip.
+- ``did``: the difference in differences from the pre-year to the outcome year, which steps
+  over a baseline year that may have been a one-off dip.
 
 Each is a mean over schools with a t interval whose variance adds the Abadie-Imbens term for
 comparison schools shared between match sets, as the net change does.
@@ -220,25 +222,43 @@ def event_study(
     return out.astype({"n_schools": int})
 
 
+def pre_year(project_years: pd.DataFrame, baseline_year: int) -> int | None:
+    """The latest year before ``baseline_year`` in which some project school has a figure
+    (columns of ``project_years``); None when there is none."""
+    earlier = [
+        int(y)
+        for y in project_years.columns
+        if y < baseline_year and project_years[y].notna().any()
+    ]
+    return max(earlier) if earlier else None
+
+
+def matched_on_pre_year(
+    match_on: Sequence[str], measure: str, pre: int, baseline_year: int
+) -> bool:
+    """Whether the matching used the pre-year itself (``prior_progress`` is the year before
+    the baseline's progress), making the pre-gap 0 by construction."""
+    return measure == "progress" and "prior_progress" in match_on and pre == baseline_year - 1
+
+
 def trend_rows(
     histories: Histories,
     memberships: Mapping[str, pd.DataFrame],
     years: tuple[int, int],
     measure: str = "progress",
 ) -> pd.DataFrame:
-    """The ``pre_gap`` and ``did`` summary rows (summary.csv layout), from the year before
-    the baseline; no rows when no school has a score that year. ``baseline`` holds the gap in
-    the pre-year, ``outcome`` the gap in the baseline year (``pre_gap``) or the outcome year
-    (``did``), ``change`` their difference with its interval."""
+    """The ``pre_gap`` and ``did`` summary rows (summary.csv layout), from the pre-year
+    (:func:`pre_year`); no rows without one. ``baseline`` holds the gap in the pre-year,
+    ``outcome`` the gap in the baseline year (``pre_gap``) or the outcome year (``did``),
+    ``change`` their difference with its interval."""
     baseline_year, outcome_year = years
-    pre = baseline_year - 1
-    project_years = histories.project_years
+    pre = pre_year(histories.project_years, baseline_year)
     rows: list[dict] = []
-    if pre not in project_years or project_years[pre].isna().all():
+    if pre is None:
         return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     # matched (and bias-corrected) on the year before the baseline, the pre-gap is 0 by
     # construction: no interval, since there is nothing to estimate
-    matched_pre = measure == "progress" and "prior_progress" in histories.match_on
+    matched_pre = matched_on_pre_year(histories.match_on, measure, pre, baseline_year)
     for estimate, year in (("pre_gap", baseline_year), ("did", outcome_year)):
         gaps = histories.gaps(year, pre)
         for population, group, in_group in histories.groups(memberships):

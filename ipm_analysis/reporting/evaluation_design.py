@@ -24,6 +24,7 @@ from ipm_analysis.core.years import year_label
 from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, footnote, row_suppressed
 from ipm_analysis.impact.groups import ALL, COMPLETED_ONLY, ITT, describe_group
+from ipm_analysis.impact.trends import matched_on_pre_year
 from ipm_analysis.reporting.html import render
 from ipm_analysis.reporting.presentation import (
     HEADLINE_WORDS,
@@ -376,18 +377,24 @@ def trends_values(ev) -> dict:
     pre = _pick(ev.summary, measure=measure, estimate="pre_gap", group=group, population=ITT)
     did = _pick(ev.summary, measure=measure, estimate="did", group=group, population=ITT)
     years = event_study_rows(ev)
+    before = ev.pre_year if ev.pre_year is not None else b - 1
     values = {
         "group_name": describe_group(group),
         "pre_year": pre is not None,
-        "before": year_label(b - 1),
+        "before": year_label(before),
+        "measure_words": HEADLINE_WORDS.get(measure or "", ""),
+        "comparison_words": HEADLINE_WORDS.get(ev.comparison_measure or "", ""),
+        "other_measure": measure is not None and measure != ev.comparison_measure,
+        "subject": ev.params.subject,
         "baseline": year_label(b),
         "outcome": year_label(o),
         "has_study": not years.empty,
         "first_year": year_label(int(years["year"].min())) if not years.empty else None,
         "symbol": SYMBOL,
         # matched on the year before the baseline: agreement that year is by construction
-        "matched_before": "prior_progress" in ev.match_on and measure == "progress",
-        "earlier": _earlier_gap(years, group, b),
+        "matched_before": measure is not None
+        and matched_on_pre_year(ev.match_on, measure, before, b),
+        "earlier": _earlier_gap(years, group, before),
     }
     for name, row in (("pre", pre), ("did", did)):
         if row is None:
@@ -404,12 +411,12 @@ def trends_values(ev) -> dict:
     return values
 
 
-def _earlier_gap(years: pd.DataFrame, group: str, baseline_year: int) -> dict | None:
-    """The earliest year two or more years before the baseline (one no default matching
-    uses): its gap change from the baseline year, as trends.csv has it; None without one."""
+def _earlier_gap(years: pd.DataFrame, group: str, pre_year: int) -> dict | None:
+    """The earliest year before the pre-year (one no default matching uses): its gap change
+    from the baseline year, as trends.csv has it; None without one."""
     if years.empty:
         return None
-    rows = years[years["group"].eq(group) & (years["relative_year"] <= -2)]
+    rows = years[years["group"].eq(group) & (years["year"] < pre_year)]
     if rows.empty:
         return None
     row = rows.sort_values("year").iloc[0]
@@ -480,6 +487,7 @@ def effect_sizes_block(ev) -> str:
         t=None if frame.empty else table_context(frame),
         sigma=fmt(_number(sigma)),
         has_sigma=not math.isnan(_number(sigma)),
+        has_progress="progress" in ev.measures,
         source=source,
         subject=ev.params.subject,
         outcome=year_label(ev.params.outcome_year),

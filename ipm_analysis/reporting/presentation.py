@@ -429,6 +429,15 @@ def sources_block(ev) -> str:
     )
 
 
+#: A measure's short name in the appendix's column headings.
+APPENDIX_WORDS = {
+    "progress": "Progress",
+    "attainment": "EXS+ %",
+    "higher_standard": "Higher %",
+    "scaled_score": "Scaled score",
+}
+
+
 def schools_block(ev) -> str:
     """Every roster school's figures in both years (an appendix for advisers)."""
     b, o = ev.params.years
@@ -445,13 +454,17 @@ def schools_block(ev) -> str:
             "Cohort": s["cohort"].to_numpy(),
             **({"TLA": tla.to_numpy()} if tla is not None else {}),
             "Status": s["status"].to_numpy(),
-            f"Progress {year_label(b)}{sb}": [fmt(v) for v in s["baseline_progress"]],
-            f"Progress {year_label(o)}{so}": [fmt(v) for v in s["outcome_progress"]],
-            "Change": [fmt(v, signed=True) for v in s["progress_change"]],
-            f"EXS+ % {year_label(b)}{sb}": [fmt(v, 1) for v in s["baseline_attainment"]],
-            f"EXS+ % {year_label(o)}{so}": [fmt(v, 1) for v in s["outcome_attainment"]],
         }
-    ).set_index("URN")
+    )
+    # the first two of the report's measures (progress and attainment where both exist), the
+    # first with its change
+    for position, measure in enumerate(ev.measures[:2]):
+        label, places = APPENDIX_WORDS[measure], MEASURE_PLACES[measure]
+        frame[f"{label} {year_label(b)}{sb}"] = [fmt(v, places) for v in s[f"baseline_{measure}"]]
+        frame[f"{label} {year_label(o)}{so}"] = [fmt(v, places) for v in s[f"outcome_{measure}"]]
+        if position == 0:
+            frame["Change"] = [fmt(v, places, signed=True) for v in s[f"{measure}_change"]]
+    frame = frame.set_index("URN")
     return render("schools.html.j2", t=table_context(frame))
 
 
