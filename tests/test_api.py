@@ -77,8 +77,8 @@ def test_tidy_has_a_row_per_school_year_and_measure(made_up):
     # the paired project rows give the summary's group means
     counted = tidy.query("population == 'project' and paired and measure == 'progress'")
     means = counted.groupby("role")["value"].mean()
-    row = ev.summary.set_index(["measure", "group", "population"])
-    row = row.loc[("progress", "all", "completed")]
+    row = ev.summary.set_index(["measure", "estimate", "group", "population"])
+    row = row.loc[("progress", "change", "all", "completed")]
     assert means["baseline"] == pytest.approx(row["baseline"]) == -6.5 / 4
     assert means["outcome"] == pytest.approx(row["outcome"])
 
@@ -87,7 +87,7 @@ def test_no_comparison_means_no_match_sets(made_up):
     ev = evaluate(load_params(made_up["params"]))
     sets = ev.match_sets()
     assert sets.empty and list(sets.columns[:4]) == ["urn", "pool_urn", "rank", "distance"]
-    assert not ev.summary["measure"].isin(["net_change", "did"]).any()
+    assert not ev.summary["estimate"].isin(["net_change", "did"]).any()
 
 
 def test_primary_and_attrition(made_up):
@@ -101,9 +101,9 @@ def test_primary_and_attrition(made_up):
         "analysed_completed": 0,
     }  # no comparison in this fixture, so no net change was analysed
     assert ev.primary() is None
-    rows = ev.summary.set_index(["measure", "group", "population"])
-    assert rows.loc[("progress", "all", "completed"), "n_schools"] == 4
-    assert rows.loc[("progress", "all", "itt"), "n_schools"] == 5
+    rows = ev.summary.set_index(["measure", "estimate", "group", "population"])
+    assert rows.loc[("progress", "change", "all", "completed"), "n_schools"] == 4
+    assert rows.loc[("progress", "change", "all", "itt"), "n_schools"] == 5
 
 
 def add_pool_schools(made_up) -> None:
@@ -145,11 +145,13 @@ def test_match_sets_by_hand(made_up):
     assert comparison.to_numpy() == pytest.approx(ev.matched["comparison_change"].to_numpy())
     assert comparison["100006"] == pytest.approx(1.3)
     assert len(ev.tidy()) == (6 + 4) * 2 * 2
-    rows = ev.summary.set_index(["measure", "group", "population"])
+    s = ev.summary
+    net = s[s["measure"].eq("progress") & s["estimate"].eq("net_change") & s["group"].eq("all")]
+    net = net.set_index("population")["change"]
     # net changes (change - comparison change): 100001 (-2 -> -1) 1 - 1.1 = -0.1; 100002
     # (-3 -> 0) 3 - 1.5 = 1.5; 100003 (1 -> 0.5) -0.5 - -1.2 = 0.7; 100006 (-2.5 -> -0.5)
     # 2 - 1.3 = 0.7: mean 2.8 / 4 = 0.7; with the withdrawn 100005 (-4 -> 2) 6 - 1.5 = 4.5,
     # intention to treat: 7.3 / 5 = 1.46
-    assert rows.loc[("net_change", "all", "completed"), "change"] == pytest.approx(0.7)
-    assert rows.loc[("net_change", "all", "itt"), "change"] == pytest.approx(1.46)
-    assert ev.primary()["change"] == pytest.approx(rows.loc[("net_change", "all", "itt"), "change"])
+    assert net["completed"] == pytest.approx(0.7)
+    assert net["itt"] == pytest.approx(1.46)
+    assert ev.primary()["change"] == pytest.approx(net["itt"])

@@ -74,7 +74,8 @@ def test_surrey_pool_excludes_roster_schools_and_their_linked_urns(dfe_data, tmp
     ]
     assert sorted(ev.pool.index) == sorted(expected["urn"])
     assert len(ev.pool) > 150
-    la = ev.summary.set_index(["measure", "group"]).loc[("progress", "la_schools")]
+    la = ev.summary.set_index(["measure", "estimate", "group"])
+    la = la.loc[("progress", "change", "la_schools")]
     assert la["n_schools"] == int(
         (
             (panel["baseline_rectype"] == "1")

@@ -143,9 +143,13 @@ def table_rows(page, caption_start: str) -> dict[str, list[str]]:
 def expected_row(
     summary: pd.DataFrame, measure: str, group: str, star: str, dp: int, population: str = "itt"
 ) -> list[str]:
-    """A summary.csv row as the seed-style table shows it (half away from zero); the first
-    table shows all recruited schools (``itt``)."""
-    rows = summary[(summary["measure"] == measure) & (summary["group"] == group)]
+    """A summary.csv row (``measure``'s group means) as the seed-style table shows it (half
+    away from zero); the first table shows all recruited schools (``itt``)."""
+    rows = summary[
+        (summary["measure"] == measure)
+        & (summary["estimate"] == "change")
+        & (summary["group"] == group)
+    ]
     if "population" in rows and rows["population"].notna().any():
         rows = rows[rows["population"] == population]
     (r,) = [row for _, row in rows.iterrows()]
@@ -175,25 +179,33 @@ def test_index_lists_every_report_and_loads_nothing_from_outside(batch, browser,
         narrow.close()
 
 
+#: Each measure's table caption (after "Average <subject> ") and decimal places shown.
+MEASURE_TABLES = {
+    "progress": ("progress", 2),
+    "attainment": ("expected standard", 1),
+    "higher_standard": ("higher standard", 1),
+    "scaled_score": ("average scaled score", 1),
+}
+
+
 def check_impact_figures(page, params_path: Path, folder: Path) -> None:
-    """The progress and attainment rows and the headline equal summary.csv's."""
-    # the headline figures shown equal summary.csv's
+    """Every measure's all-schools row and the headline equal summary.csv's."""
     params = load_params(params_path)
     summary = pd.read_csv(folder / "summary.csv")
     star = "*" if params.outcome_year in params.provisional_years else ""
-    itt = summary[summary["population"] == "itt"]
-    n = int(itt.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
-    rows = table_rows(page, f"Average {params.subject} progress")
-    assert rows[describe_group("all", n)] == expected_row(summary, "progress", "all", star, 2)
-    attainment = table_rows(page, f"Average {params.subject} expected standard")
-    n_att = int(itt.query("measure == 'attainment' and group == 'all'")["n_schools"].iloc[0])
-    assert attainment[describe_group("all", n_att)] == expected_row(
-        summary, "attainment", "all", star, 1
-    )
+    itt = summary[(summary["population"] == "itt") & (summary["estimate"] == "change")]
+    measures = [m for m in MEASURE_TABLES if m in set(itt["measure"])]
+    for measure in measures:
+        caption, dp = MEASURE_TABLES[measure]
+        n = int(itt.query("measure == @measure and group == 'all'")["n_schools"].iloc[0])
+        rows = table_rows(page, f"Average {params.subject} {caption}")
+        assert rows[describe_group("all", n)] == expected_row(summary, measure, "all", star, dp)
+    # the headline is of the comparison's measure: progress, or attainment without it
     headline = page.inner_text(".ipm-headline")
-    all_progress = expected_row(summary, "progress", "all", star, 2)
-    assert f"from {all_progress[0]} in" in headline
-    assert f"a change of {all_progress[2]}." in headline
+    first = "progress" if "progress" in measures else "attainment"
+    all_schools = expected_row(summary, first, "all", star, MEASURE_TABLES[first][1])
+    assert f"from {all_schools[0]} in" in headline
+    assert f"a change of {all_schools[2]}." in headline
 
 
 def test_each_report_reads_right_in_a_real_browser(batch, browser, tmp_path):
@@ -250,7 +262,8 @@ def test_small_groups_are_shown_as_c_with_a_footnote(batch, browser):
     """example-a's TLA group has 2 schools (< min_n 3): c in the table, chart and CSV."""
     out, _ = batch
     summary = pd.read_csv(out / "example-a" / "summary.csv")
-    summary = summary[summary["population"] == "itt"].set_index(["measure", "group"])
+    summary = summary[(summary["population"] == "itt") & (summary["estimate"] == "change")]
+    summary = summary.set_index(["measure", "group"])
     tla = summary.loc[("progress", "tla:yes")]
     assert tla["n_schools"] == 2
     assert all(math.isnan(tla[c]) for c in ("baseline", "outcome", "change"))
@@ -335,7 +348,8 @@ def test_pdf_of_the_example_2017_18_report(tmp_path):
     assert len(images) == len(pages) >= 4
     text = "\n".join(pages)
     summary = pd.read_csv(folder / "summary.csv")
-    n = int(summary.query("measure == 'progress' and group == 'all'")["n_schools"].iloc[0])
+    itt = summary.query("measure == 'progress' and estimate == 'change' and population == 'itt'")
+    n = int(itt.query("group == 'all'")["n_schools"].iloc[0])
     line = next(
         line for line in text.splitlines() if line.strip().startswith(describe_group("all", n))
     )

@@ -323,7 +323,7 @@ def product_net_change(
     adjustment = set_adjustment(positions, project_cov, pool_cov, slopes)
     fit = fit_regression_to_mean(pool)
     rows = comparison_rows(project, pool, sets, sigma2, memberships, fit, None, adjustment)
-    return rows[rows["measure"].eq("net_change")].iloc[0]
+    return rows[rows["estimate"].eq("net_change")].iloc[0]
 
 
 def test_numpy_matching_agrees_with_the_product_path():

@@ -20,10 +20,8 @@ EXAMPLE = REPO / "params" / "ipm_2017_18.yaml"
         ("caliper: wide", "'caliper' (line 29) must be a number"),
         ("primary: {measure: reading}", "'primary' (line 29) measure must be one of progress"),
         ("primary: {group: everyone, outcome: x}", "'primary' (line 29) has 'outcome'"),
-        (
-            "primary: {measure: attainment}",
-            "'primary' (line 29) asks for the net_change of attainment",
-        ),
+        # any measure may be asked for with any estimate, but only an estimate the report makes
+        ("primary: {estimate: effect}", "'primary' (line 29) estimate must be one of net_change"),
         ("n_placebo: 50", "'n_placebo' (line 29) must be 0 (no placebo check) or at least 100"),
         ("n_resamples: 10000", "'n_resamples' (line 29) is not a parameter: intervals are no"),
         ("exclude_from_pool: cohort1", "'exclude_from_pool' (line 29) has 'cohort1'"),

@@ -128,7 +128,9 @@ def pick(frame: pd.DataFrame, **where) -> pd.Series:
 def test_primary_sentence_and_attrition_equal_the_csvs(reports, report_id):
     r = load(reports[report_id])
     page, effects, schools = r["page"], r["effects"], r["schools"]
-    primary = pick(effects, measure="net_change", group="all", population="itt")
+    primary = pick(
+        effects, measure="progress", estimate="net_change", group="all", population="itt"
+    )
     sentence = paragraph(page, "ipm-primary-result")
     assert sentence == "Primary result. " + r["info"]["primary"]["sentence"]
     recruited, withdrawn = len(schools), int((schools["status"] == "withdrawn").sum())
@@ -160,7 +162,9 @@ def test_primary_sentence_and_attrition_equal_the_csvs(reports, report_id):
     else:
         assert "The interval excludes 0" in sentence
     attrition = paragraph(page, "ipm-attrition")
-    completed = pick(effects, measure="net_change", group="all", population="completed")
+    completed = pick(
+        effects, measure="progress", estimate="net_change", group="all", population="completed"
+    )
     expected = (
         f"Schools: {recruited} recruited, {withdrawn} withdrew; {int(primary['n_schools'])} "
         "counted in the primary result (intention to treat"
@@ -191,8 +195,10 @@ def test_the_2018_19_example_reads_as_itt_with_its_withdrawals(reports):
         in (r["info"]["primary"]["sentence"])
     )
     summary = r["summary"]
-    itt = pick(summary, measure="progress", group="all", population="itt")
-    completed = pick(summary, measure="progress", group="all", population="completed")
+    itt = pick(summary, measure="progress", estimate="change", group="all", population="itt")
+    completed = pick(
+        summary, measure="progress", estimate="change", group="all", population="completed"
+    )
     assert (int(itt["n_schools"]), int(completed["n_schools"])) == (30, 23)
     rows = table(r["page"], "Average maths progress by group: all recruited schools")
     shown = {row[0]: row[1:] for row in rows}
@@ -278,13 +284,14 @@ def test_event_study_is_drawn_from_trends_csv(reports, report_id):
     effects = r["effects"]
     text = text_of(r["page"])
     pre = effects[
-        (effects["measure"] == "pre_gap")
+        (effects["measure"] == "progress")
+        & (effects["estimate"] == "pre_gap")
         & (effects["group"] == "all")
         & (effects["population"] == "itt")
     ]
     if trends["relative_year"].min() < 0:
         (pre,) = [row for _, row in pre.iterrows()]
-        did = pick(effects, measure="did", group="all", population="itt")
+        did = pick(effects, measure="progress", estimate="did", group="all", population="itt")
         assert (
             f"From {year_label(baseline - 1)} to {year_label(baseline)}, before the project, the "
             "gap between the project schools and their matched comparison changed by "
@@ -310,16 +317,18 @@ def test_effect_sizes_and_months_equal_effects_csv(reports, report_id):
         "net_change": "Net change (against similar schools)",
         "did": "Difference in differences",
         "excess_change": "Change beyond the regression-to-the-mean line",
-        "progress": "Plain change in progress",
+        "change": "Plain change in progress",
     }
     checked = 0
-    for _, e in effects[effects["measure"].isin(words)].iterrows():
+    # effect sizes are of progress: the other measures' estimates have none
+    progress = effects[(effects["measure"] == "progress") & effects["estimate"].isin(words)]
+    for _, e in progress.iterrows():
         name = (
             "TLA minus no TLA"
             if e["group"] == "tla:difference"
             else describe_group(e["group"], int(e["n_schools"]))
         )
-        assert shown[(words[e["measure"]], name)] == [
+        assert shown[(words[e["estimate"]], name)] == [
             fmt(e["effect"], signed=True),
             interval(e),
             fmt(e["effect_size"], signed=True),
@@ -340,9 +349,12 @@ def test_2017_18_states_the_capping_caveat_with_its_sensitivity(reports):
     text = text_of(r["page"])
     assert r["info"]["crosses_capping"] is True
     assert "From 2018 the DfE caps the most negative pupil progress scores" in text
-    capped = pick(r["effects"], measure="net_change", group="all", population="itt")
+    capped = pick(
+        r["effects"], measure="progress", estimate="net_change", group="all", population="itt"
+    )
     uncapped = r["effects"][
-        (r["effects"]["measure"] == "net_change_uncapped")
+        (r["effects"]["measure"] == "progress")
+        & (r["effects"]["estimate"] == "net_change_uncapped")
         & (r["effects"]["group"] == "all")
         & (r["effects"]["population"] == "itt")
     ]

@@ -87,6 +87,22 @@ def test_padded_codes_and_figures_are_read_as_their_values(tmp_path):
     assert figures.loc["100002", "attainment_reason"] == "suppressed (small cohort)"
 
 
+def test_a_measure_the_file_or_the_subject_lacks_is_no_figure_saying_which(tmp_path):
+    # the made-up tables have no PTMAT_HIGH, PTWRITTA_HIGH nor MAT_AVERAGE; writing has no
+    # average scaled score at all (teacher-assessed: no test score)
+    path = write_table(tmp_path / "t.csv", [school("100001", "-1.5", "77%", PTWRITTA_EXP="70%")])
+    columns = (*SUBJECTS["maths"].columns, *SUBJECTS["writing"].columns)
+    table = read_performance_table(path, 2018, columns)
+    maths, writing = school_figures(table, "maths"), school_figures(table, "writing")
+    assert (maths.loc["100001", "progress"], maths.loc["100001", "attainment"]) == (-1.5, 77.0)
+    assert writing.loc["100001", "attainment"] == 70.0
+    for figures in (maths, writing):
+        assert figures[["higher_standard", "scaled_score"]].isna().all().all()
+        assert figures.loc["100001", "higher_standard_reason"] == "not in this file"
+    assert maths.loc["100001", "scaled_score_reason"] == "not in this file"
+    assert writing.loc["100001", "scaled_score_reason"] == "not published for this subject"
+
+
 def test_every_code_of_either_format_is_no_figure_with_its_reason():
     # wide codes seen in recent files, and the EES symbols (written in lower case)
     raw = pd.Series(["DNS", "LOW", "SP", "RE", "UNAVAIL", "z", "x", "c", "low", "k", "u", "12"])

@@ -21,6 +21,7 @@ from ipm_analysis.inputs.dfe_tables import (
     MISSING_CODES,
     SUBJECTS,
     area_figures,
+    measure_history,
     progress_history,
     read_performance_table,
     school_figures,
@@ -34,6 +35,7 @@ from ipm_analysis.inputs.files import (
     read_header,
     table_format,
 )
+from ipm_analysis.inputs.subjects import MEASURES
 
 YEARS = (2017, 2018, 2019)
 LAS = ("850", "936")
@@ -317,7 +319,7 @@ def test_real_files_give_the_same_school_figures_in_either_format(
         assert ees[text].tolist() == wide[text].tolist(), text
     cols = SUBJECTS[subject_name]
     raw = wide_table.frame.drop_duplicates("URN").set_index("URN")
-    for measure, column in (("progress", cols.progress), ("attainment", cols.attainment)):
+    for measure, column in cols.measure_columns.items():
         expected = [
             _expected_reason(reason, raw.loc[urn, column])
             for urn, reason in wide[f"{measure}_reason"].items()
@@ -344,11 +346,29 @@ def test_real_files_give_the_same_progress_history_and_area_figures(dfe_data, ee
         wide_history.sort_values(key).reset_index(drop=True),
         check_exact=True,
     )
+    # the other measures' earlier years too: the wide file carries the scaled score's
+    # (MAT_AVERAGE_17...), the EES file every year it holds
+    wide_scaled = measure_history(wide_table, "maths", "scaled_score")
+    ees_scaled = measure_history(ees_table, "maths", "scaled_score")
+    assert set(wide_scaled["year"]) == {y for y in (2016, 2017, 2018) if year - 2 <= y < year}
+    assert wide_scaled["value"].notna().sum() > 200
+    ees_scaled = ees_scaled[
+        ees_scaled["urn"].isin(set(wide_scaled["urn"]))
+        & ees_scaled["year"].isin(set(wide_scaled["year"]))
+    ]
+    pd.testing.assert_frame_equal(
+        ees_scaled.sort_values(key).reset_index(drop=True),
+        wide_scaled.sort_values(key).reset_index(drop=True),
+        check_exact=True,
+    )
     assert ees_table.has_area_rows and wide_table.has_area_rows
     for subject_name in SUBJECTS:
         ees_la = area_figures(ees_table, subject_name, ["3"], la)
         assert ees_la == area_figures(wide_table, subject_name, ["3"], la)
-        assert not np.isnan(ees_la["progress"]) and not np.isnan(ees_la["attainment"])
+        # every measure the subject has (rwm has no progress score: NaN in both)
+        for measure in MEASURES:
+            published = measure in SUBJECTS[subject_name].measure_columns
+            assert np.isnan(ees_la[measure]) != published, (subject_name, measure)
         ees_national = area_figures(ees_table, subject_name, ["5"])
         wide_national = area_figures(wide_table, subject_name, ["5"])
         # the wide national rows leave progress (0 by construction) blank, and writing
@@ -362,12 +382,15 @@ def test_real_files_give_the_same_progress_history_and_area_figures(dfe_data, ee
                 wide_national,
             )
         assert np.isnan(ees_national["progress"])
-    # Hampshire's published maths progress and attainment (the wide file's LA row)
+    # Hampshire's published maths figures (the wide file's LA row: MATPROG -0.6, PTMAT_EXP
+    # 78%, PTMAT_HIGH 25%, MAT_AVERAGE 105)
     if (la, year) == ("850", 2018):
         assert area_figures(ees_table, "maths", ["3"], la) == {
             "name": "Hampshire",
             "progress": -0.6,
             "attainment": 78.0,
+            "higher_standard": 25.0,
+            "scaled_score": 105.0,
         }
 
 

@@ -113,9 +113,9 @@ def test_the_report_reads_as_much_from_either_format(both):
     wide, ees = both
     assert wide.match_on == ees.match_on == ["baseline", "prior_progress", "cohort_size"]
     assert wide.la_name == ees.la_name
-    rows = wide.summary.set_index(["measure", "group", "population"])
-    assert rows.loc[("progress", "all", "itt"), "n_schools"] == 20
-    assert rows.loc[("progress", "all", "completed"), "n_schools"] == 19
+    rows = wide.summary.set_index(["measure", "estimate", "group", "population"])
+    assert rows.loc[("progress", "change", "all", "itt"), "n_schools"] == 20
+    assert rows.loc[("progress", "change", "all", "completed"), "n_schools"] == 19
     for ev in both:  # the LA and national lines, from the LA/national file in EES
         groups = set(ev.summary["group"])
         assert {"la", "national"} <= groups
@@ -140,37 +140,62 @@ def test_without_the_la_file_the_report_says_the_lines_were_not_supplied():
         "school files for 2023, 2025 hold none, so the report has no LA or national lines. "
         "Add 'la_performance:' (the KS2 LA and national performance file) to show them."
     ]
-    assert "la" not in set(without.summary["group"])
-    national = without.summary[without.summary["group"].eq("national")]
-    assert list(national["measure"]) == ["progress"]  # 0 by definition; no attainment
-    assert {"la", "national"} <= set(with_file.summary["group"])
+    # no national line either: the one national figure known without the file is progress's
+    # 0 (by definition), and 2024-25 has no progress scores, so the report has no progress
+    assert without.measures == ["attainment", "higher_standard", "scaled_score"]
+    assert not {"la", "national"} & set(without.summary["group"])
+    for group in ("la", "national"):  # with the file: a line of every measure of the report
+        lines = with_file.summary[with_file.summary["group"].eq(group)]
+        assert list(lines["measure"]) == with_file.measures
+        assert set(lines["estimate"]) == {"change"}
     assert not [w for w in with_file.warnings if w.startswith("The LA and national figures")]
 
 
 def test_years_without_progress_say_why_once_in_either_format():
     """2022-23 -> 2024-25: the 2024-25 cohort had no KS1, so no progress scores; the report
-    says so in one sentence and gives the attainment figures, from wide or EES files alike."""
+    says so in one sentence and gives the attainment figures (compared with similar schools
+    on attainment), from wide or EES files alike."""
     from pathlib import Path
 
     from ipm_analysis.inputs.params import load_params
 
-    folder = Path(__file__).parents[1] / "examples" / "params"
+    repo = Path(__file__).parents[1]
     reports = [
-        evaluate(load_params(folder / name))
-        for name in ("ipm_2022_23_to_2024_25.yaml", "ipm_2022_23_to_2024_25_ees.yaml")
+        evaluate(load_params(repo / path))
+        for path in (
+            "params/ipm_2022_23_to_2024_25.yaml",
+            "examples/params/ipm_2022_23_to_2024_25_ees.yaml",
+        )
     ]
     for ev in reports:
         assert ev.warnings == [
             "There are no KS2 progress scores for 2024-25: the cohort had no KS1 assessments "
-            "(KS1 was cancelled in 2021 because of COVID-19). The report's progress figures "
-            "are empty and its comparison with similar schools, which matches on progress, "
-            "is left out; read the attainment figures."
+            "(KS1 was cancelled in 2021 because of COVID-19). The report is built on what the "
+            "files hold (attainment, the higher standard and the average scaled score, where "
+            "published), and the comparison with similar schools is of attainment.",
+            # the comparison runs (on attainment), so it checks its matches as it does on
+            # progress
+            "1 project school(s) have no close comparison school, so their net change leans "
+            "on schools unlike them: URN 920340 (Vowellwood Primary School): closest "
+            "comparison school too far. Read their figures with care.",
         ]
-        rows = ev.summary.set_index(["measure", "group", "population"])
-        assert rows.loc[("progress", "all", "itt"), "n_schools"] == 0
-        assert rows.loc[("attainment", "all", "itt"), "n_schools"] == 35
-    wide, ees = (ev.summary.set_index(["measure", "group", "population"]) for ev in reports)
-    attainment = ["baseline", "outcome", "change", "ci_low", "ci_high"]
-    pd.testing.assert_frame_equal(
-        wide.loc["attainment", attainment], ees.loc["attainment", attainment], atol=1e-12
+        assert ev.measures == ["attainment", "higher_standard", "scaled_score"]
+        assert "progress" not in set(ev.summary["measure"])
+        rows = ev.summary.set_index(["measure", "estimate", "group", "population"])
+        assert rows.loc[("attainment", "change", "all", "itt"), "n_schools"] == 35
+    # the wide 2022-23 file carries 2018-19 scaled scores (MAT_AVERAGE_19), the EES example
+    # file no year before 2022/23: only the wide report has a trend check (pre_gap, did)
+    assert reports[0].trend_measure == "scaled_score" and reports[1].trend_measure is None
+    trends = ["pre_gap", "did"]
+    wide, ees = (
+        ev.summary[~ev.summary["estimate"].isin(trends)].set_index(
+            ["measure", "estimate", "group", "population"]
+        )
+        for ev in reports
     )
+    assert set(reports[1].summary["estimate"]) == set(wide.index.get_level_values("estimate"))
+    figures = ["n_schools", "baseline", "outcome", "change", "ci_low", "ci_high"]
+    for measure in reports[0].measures:  # every other row of every measure, comparison included
+        pd.testing.assert_frame_equal(
+            wide.loc[measure, figures], ees.loc[measure, figures], atol=1e-12
+        )

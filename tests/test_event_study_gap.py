@@ -13,6 +13,7 @@ def test_years_without_figures_break_the_lines_and_are_named():
     # 2020, 2021 and 2022 (none published) nor in 2024 (no progress scores)
     rows = pd.DataFrame(
         {
+            "measure": "progress",
             "population": "itt",
             "group": "all",
             "year": [2019, 2023, 2025],
@@ -40,4 +41,33 @@ def test_years_without_figures_break_the_lines_and_are_named():
     assert sorted(round(x, 1) for x in spans) == [-3.5, 0.5]
     assert "No figures for 2019-20, 2020-21, 2021-22, 2023-24" in chart.alt
     assert "2018-19: project -1.00, comparison -0.80, gap -0.20" in chart.alt
+    assert "(no school-level data or no progress those years)" in chart.alt
+    assert ax.get_ylabel() == "Mean maths progress"
+    chart.close()
+
+
+def test_the_chart_names_the_measure_of_its_years():
+    """The 2022-23 -> 2024-25 example has no progress: its trends are of the scaled score
+    (the 2022-23 file's MAT_AVERAGE_19), and the chart says so."""
+    rows = pd.DataFrame(
+        {
+            "measure": "scaled_score",
+            "population": "itt",
+            "group": "all",
+            "year": [2019, 2023, 2025],
+            "relative_year": [-4, 0, 2],
+            "n_schools": [30, 30, 30],
+            "project": [103.0, 101.5, 103.5],
+            "comparison": [103.2, 101.9, 102.9],
+            "gap": [-0.2, -0.4, 0.6],
+            "gap_change": [0.2, 0.0, 1.0],
+            "ci_low": [-0.3, np.nan, 0.1],
+            "ci_high": [0.7, np.nan, 1.9],
+        }
+    )
+    chart = event_study_chart(rows, subject="maths")
+    assert "mean maths average scaled score of the project schools" in chart.alt
+    assert "(no school-level data or no average scaled score those years)" in chart.alt
+    assert "2022-23 (baseline): project 101.50, comparison 101.90, gap -0.40" in chart.alt
+    assert chart.figure.axes[0].get_ylabel() == "Mean maths average scaled score"
     chart.close()

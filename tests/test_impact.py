@@ -225,18 +225,21 @@ def test_school_significance_and_change_interval_from_published_limits(tmp_path)
 
 @pytest.mark.parametrize("weighting", ["schools", "pupils"])
 def test_net_change_is_change_minus_comparison_change_in_every_row(weighting):
-    """One estimand: the same schools and one weight per school in the change, the comparison
-    change and the net change (the example's schools all have a match set)."""
+    """One estimand: the same schools and one weight per school (the measure's own) in the
+    change, the comparison change and the net change, for every measure (the example's
+    schools all have a match set and every measure in both years)."""
     from dataclasses import replace
     from pathlib import Path
 
     params = load_params(Path(__file__).parents[1] / "params" / "ipm_2018_19.yaml")
-    summary = evaluate(replace(params, weighting=weighting, suppress=False)).summary
-    rows = summary.set_index(["measure", "estimate", "group", "population"]).sort_index()
-    net = rows.loc[("progress", "net_change")].drop(index="tla:difference", level="group")
-    assert len(net) == 10  # 5 groups x ITT and completed
-    for (group, population), figures in net.iterrows():
-        change = rows.loc[("progress", "change", group, population)]
-        comparison = rows.loc[("progress", "comparison", group, population)]
-        assert change["n_schools"] == comparison["n_schools"] == figures["n_schools"]
-        assert figures["change"] == pytest.approx(change["change"] - comparison["change"])
+    ev = evaluate(replace(params, weighting=weighting, suppress=False))
+    assert ev.measures == ["progress", "attainment", "higher_standard", "scaled_score"]
+    rows = ev.summary.set_index(["measure", "estimate", "group", "population"]).sort_index()
+    for measure in ev.measures:
+        net = rows.loc[(measure, "net_change")].drop(index="tla:difference", level="group")
+        assert len(net) == 10  # 5 groups x ITT and completed
+        for (group, population), figures in net.iterrows():
+            change = rows.loc[(measure, "change", group, population)]
+            comparison = rows.loc[(measure, "comparison", group, population)]
+            assert change["n_schools"] == comparison["n_schools"] == figures["n_schools"]
+            assert figures["change"] == pytest.approx(change["change"] - comparison["change"])

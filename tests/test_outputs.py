@@ -259,7 +259,10 @@ def test_effects_hold_effect_sizes_and_eef_months(written):
         for r in read_rows(folder / "effects.csv")
     }
     summary = ev.summary.set_index(["measure", "estimate", "group", "population"])
-    net, plain = ("progress", "net_change", "all", "itt"), ("progress", "change", "all", "completed")
+    net, plain = (
+        ("progress", "net_change", "all", "itt"),
+        ("progress", "change", "all", "completed"),
+    )
     for key in (net, plain):
         row = rows[key]
         effect = float(row["effect"])

@@ -98,3 +98,23 @@ def test_placebo_summary_without_draws_or_net_change_is_empty():
         placebo_summary(1.0, np.array([np.nan, np.nan])),
     ):
         assert all(np.isnan(v) for v in summary.values())
+
+
+def test_the_report_placebo_rows_name_the_measure_compared():
+    """One row per population and group of the example report, of the measure the comparison
+    matched on."""
+    from dataclasses import replace
+
+    from ipm_analysis.impact.evaluation import evaluate
+    from ipm_analysis.impact.placebo import PLACEBO_COLUMNS
+    from ipm_analysis.inputs.params import load_params
+
+    from conftest import REPO
+
+    params = load_params(REPO / "params" / "ipm_2018_19.yaml")
+    ev = evaluate(replace(params, n_placebo=200))
+    assert list(ev.placebo.columns) == [*PLACEBO_COLUMNS, "suppressed"]
+    assert PLACEBO_COLUMNS[0] == "measure"
+    assert ev.comparison_measure == "progress"
+    assert set(ev.placebo["measure"]) == {"progress"}
+    assert len(ev.placebo) == 10  # 5 groups x ITT and completed

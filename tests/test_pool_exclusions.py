@@ -18,17 +18,21 @@ REPO = Path(__file__).resolve().parents[1]
 FIRST, SECOND = REPO / "params" / "ipm_2017_18.yaml", REPO / "params" / "ipm_2018_19.yaml"
 COHORT_3 = REPO / "examples" / "rosters" / "ipm_2018_19_roster.csv"
 COHORTS_1_2 = REPO / "examples" / "rosters" / "ipm_2017_18_roster.csv"
+#: The roster of params/ipm_2022_23_to_2024_25.yaml, the third impact params file.
+COHORTS_4_5 = REPO / "examples" / "rosters" / "ipm_2023_24_roster.csv"
 
 
 def test_by_default_the_other_rosters_beside_the_params_file_leave_the_pool():
     first, second = load_params(FIRST), load_params(SECOND)
-    assert first.exclude_from_pool == [str(COHORT_3.resolve())]
-    assert second.exclude_from_pool == [str(COHORTS_1_2.resolve())]
+    assert first.exclude_from_pool == [str(COHORT_3.resolve()), str(COHORTS_4_5.resolve())]
+    assert second.exclude_from_pool == [str(COHORTS_1_2.resolve()), str(COHORTS_4_5.resolve())]
     cohort_3 = set(read_roster(COHORT_3)["urn"])
     pool = set(evaluate(first).pool.index)
     assert not cohort_3 & pool
     everyone = set(evaluate(replace(first, exclude_from_pool=[])).pool.index)
     assert len(cohort_3 & everyone) == 29  # 30 schools, one without scores in both years
+    # cohorts 4 and 5 are schools of the 2023 and 2025 files, none in 2017 and 2018's
+    assert not set(read_roster(COHORTS_4_5)["urn"]) & everyone
     # and 910159, whose row names cohort 3's academy 990002 as its new URN
     assert pool == everyone - cohort_3 - {"910159"}
 

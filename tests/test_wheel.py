@@ -153,5 +153,6 @@ def test_installed_package_serves_the_analyst_api_from_another_folder(installed)
     )
     done = _run(installed["python"], "-c", code, cwd=installed["elsewhere"])
     # 35 roster schools and a comparison pool of 225 (cohort 3, the roster of the params file
-    # beside it, kept out), each x 2 years x 2 measures
-    assert int(done.stdout.split()[-1]) == (35 + 225) * 2 * 2 == 1040, done.stdout
+    # beside it, kept out), each x 2 years x 4 measures (progress, attainment, the higher
+    # standard and the scaled score: the synthetic files hold all four in both years)
+    assert int(done.stdout.split()[-1]) == (35 + 225) * 2 * 4 == 2080, done.stdout

@@ -18,6 +18,7 @@ SYMBOL = SUPPRESSED
 #: Summary columns that describe a row rather than hold one of its figures.
 KEY_COLUMNS = (
     "measure",
+    "estimate",
     "group",
     "population",
     "year",

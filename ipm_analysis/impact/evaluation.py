@@ -455,8 +455,7 @@ def _compare(
         return pd.DataFrame(columns=SUMMARY_COLUMNS)
     counted = has_both(schools, measure)
     project = _project(schools, counted, measure)
-    w = school_weights(schools, measure, params.weighting)
-    weights = None if w is None else pd.Series(w[counted], index=project.index)
+    weights = _weights(ev, measure, counted)
     memberships = {
         population: membership.loc[counted].set_axis(project.index)
         for population, membership in ev.memberships.items()
@@ -487,10 +486,11 @@ def _compare(
     frames = [rows]
     for other in ev.measures:
         if other != measure:
-            frames.append(_other_measure_rows(ev, other, counted, excluded, memberships, weights))
+            frames.append(_other_measure_rows(ev, other, counted, excluded, memberships))
     ev.trend_measure = _trend_measure(ev, tables)
     if ev.trend_measure is not None:
-        histories = _histories(ev, ev.trend_measure, counted, excluded, weights, tables)
+        trend_weights = _weights(ev, ev.trend_measure, counted)
+        histories = _histories(ev, ev.trend_measure, counted, excluded, trend_weights, tables)
         ev.pre_year = pre_year(histories.project_years, params.baseline_year)
         frames.append(trend_rows(histories, memberships, params.years, ev.trend_measure))
         ev.event_study = event_study(histories, memberships, params.baseline_year, ev.trend_measure)
@@ -498,6 +498,17 @@ def _compare(
     if ev.crosses_capping and measure == "progress":
         frames.append(_uncapped_rows(ev, counted, sets, pool_covariates, memberships, weights))
     return pd.concat([f for f in frames if len(f)], ignore_index=True)
+
+
+def _weights(ev: Evaluation, measure: str, counted: np.ndarray) -> pd.Series | None:
+    """The counted project schools' weights in ``measure`` (``summary.school_weights``:
+    None for one school, one vote), by roster URN: each measure's own, so that its net change
+    is its change minus its comparison change."""
+    w = school_weights(ev.schools, measure, ev.params.weighting)
+    if w is None:
+        return None
+    urns = ev.schools.loc[counted, "urn"].astype(str).to_numpy()
+    return pd.Series(w[counted], index=pd.Index(urns, name="urn"))
 
 
 def _measure_pool(
@@ -519,7 +530,6 @@ def _other_measure_rows(
     counted: np.ndarray,
     excluded: set[str],
     memberships: dict[str, pd.DataFrame],
-    weights: pd.Series | None,
 ) -> pd.DataFrame:
     """The comparison rows of ``measure`` through the comparison measure's match sets."""
     schools = ev.schools.loc[counted]
@@ -532,7 +542,8 @@ def _other_measure_rows(
     fit = fit_regression_to_mean(pool)
     sigma2 = pool_variance(pool_covariates, pool["change"], ev.match_on)
     adjustment = _bias_adjustment(covariates, pool_covariates, sets, pool["change"], ev.match_on)
-    w = None if weights is None else weights.reindex(project.index)
+    w = _weights(ev, measure, counted)
+    w = None if w is None else w.reindex(project.index)
     members = {
         population: membership.loc[project.index] for population, membership in memberships.items()
     }
