@@ -449,7 +449,10 @@ def effects_frame(ev, population: str = ITT) -> pd.DataFrame:
     ]
     if ev.effects.empty:
         return pd.DataFrame(columns=columns)
-    rows = ev.effects[ev.effects["population"].eq(population)]
+    # effect sizes exist for progress only (impact.design.effect_sizes)
+    rows = ev.effects[
+        ev.effects["population"].eq(population) & ev.effects["measure"].eq("progress")
+    ]
     body, index = [], []
     for measure in EFFECT_ORDER:
         chosen = rows[rows["estimate"].eq(measure)]
