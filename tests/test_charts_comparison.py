@@ -94,7 +94,7 @@ def test_rtm_scatter_states_the_slope_and_what_it_means():
     pool = pd.DataFrame({"baseline": [-3.0, -1.0, 1.0], "change": [2.0, 0.0, -1.0]})
     project = pd.DataFrame({"baseline": [-2.0, -1.0], "outcome": [-0.5, 0.0]})
     chart = rtm_scatter(pool, project, RtmFit(a=-0.5, b=-0.7, n=3))
-    assert "change 0.70 points larger the next year (fitted slope -0.70 over 3 schools)" in (
+    assert "change 0.70 points larger by the outcome year (fitted slope -0.70 over 3 schools)" in (
         chart.alt
     )
     # mean baseline -1.5: expected change -0.5 + 1.05 = +0.55

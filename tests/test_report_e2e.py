@@ -239,6 +239,13 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     assert itt.reset_index(drop=True).equals(completed.reset_index(drop=True))
     s = s[s["population"].isin(["itt"]) | s["population"].isna()]
     s = s[s["estimate"].eq("change")].set_index(["measure", "group"])
+    # the real files hold every measure in both years, so the report shows all four
+    assert set(s.index.get_level_values("measure")) == {
+        "progress",
+        "attainment",
+        "higher_standard",
+        "scaled_score",
+    }
     # MATPROG 2017 -> 2018 from the files: -1.5 -> -2.4, -1.1 -> -3.1, -0.5 -> -3, -0.8 -> 0.7,
     # -4.0 -> 3.7, 0.5 -> 2 (132758 became 143373), -1.8 -> -5.7 (124943 became 144230);
     # 125284 is blank in both years.
@@ -249,6 +256,14 @@ def test_real_surrey_roster_report_matches_hand_calculation(dfe_data, tmp_path):
     assert s.loc[("progress", "cohort:B"), "baseline"] == pytest.approx(-5.3 / 3)
     assert s.loc[("attainment", "all"), "baseline"] == pytest.approx(508 / 7)
     assert s.loc[("attainment", "all"), "outcome"] == pytest.approx(496 / 7)
+    # PTMAT_HIGH 34, 21, 11, 31, 13, 24, 12 -> 20, 19, 7, 34, 9, 23, 5 and MAT_AVERAGE 106,
+    # 104, 103, 107, 102, 104, 102 -> 105, 104, 98, 108, 104, 104, 99 (the same seven schools)
+    assert s.loc[("higher_standard", "all"), "n_schools"] == 7
+    assert s.loc[("higher_standard", "all"), "baseline"] == pytest.approx(146 / 7)
+    assert s.loc[("higher_standard", "all"), "outcome"] == pytest.approx(117 / 7)
+    assert s.loc[("scaled_score", "all"), "n_schools"] == 7
+    assert s.loc[("scaled_score", "all"), "baseline"] == pytest.approx(728 / 7)
+    assert s.loc[("scaled_score", "all"), "outcome"] == pytest.approx(722 / 7)
     counts = pd.read_csv(tmp_path / "out" / "surrey" / "counts.csv")
     counts = counts.set_index(["measure", "estimate", "group"])
     assert (

@@ -556,8 +556,8 @@ def _trend_measure(ev: Evaluation, tables: dict[int, PerformanceTable]) -> str |
     chosen = subject(ev.params.subject, ev.params.pupil_group)
     table = tables[ev.params.baseline_year]
     order = [ev.comparison_measure, *(m for m in ev.measures if m != ev.comparison_measure)]
-    for measure in order:
-        if len(measure_history(table, chosen, measure)):
+    for measure in order:  # an EES file has rows for a year whose figures are all 'z'
+        if measure_history(table, chosen, measure)["value"].notna().any():
             return measure
     return None
 

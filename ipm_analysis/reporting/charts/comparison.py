@@ -118,7 +118,7 @@ def forest_plot(
         [_group_label(g, int(_pick(summary, "net_change", g)["n_schools"]), labels) for g in groups]
     )
     ax.set_ylim(-len(groups) + 0.5, 0.5)
-    ax.set_xlabel("Change in progress score, with 95% confidence interval")
+    ax.set_xlabel(f"Change in {SCORE_WORDS[measure]}, with 95% confidence interval")
     if groups:
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     if not judged:
@@ -139,13 +139,27 @@ def forest_plot(
     return Chart("forest_net_change", fig, alt, title)
 
 
-def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart:
-    """Baseline against change for the file's other schools, their fitted line, and the project.
+#: A measure as the comparison charts name it.
+SCORE_WORDS = {
+    "progress": "progress score",
+    "attainment": "% at the expected standard",
+    "higher_standard": "% at the higher standard",
+    "scaled_score": "average scaled score",
+}
+
+
+def rtm_scatter(
+    pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit, measure: str = "progress"
+) -> Chart:
+    """Baseline against change of ``measure`` for the file's other schools, their fitted line,
+    and the project.
 
     Shows regression to the mean: if the line slopes down, schools that start low rise
     whatever they do, and a project school's change has to be read against the line.
     ``pool`` and ``project`` have ``baseline`` and ``change`` (or ``outcome``) columns.
     """
+    words = SCORE_WORDS[measure]
+    unit = "points" if measure in ("progress", "scaled_score") else "percentage points"
 
     def change_of(frame: pd.DataFrame) -> pd.Series:
         if "change" in frame:
@@ -186,8 +200,8 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
         label=f"Project schools ({len(project)})",
         zorder=3,
     )
-    ax.set_xlabel("Progress score in the baseline year")
-    ax.set_ylabel("Change in progress score")
+    ax.set_xlabel(f"{words[:1].upper()}{words[1:]} in the baseline year")
+    ax.set_ylabel(f"Change in {words}")
     ax.legend(loc="best", frameon=False)
 
     slope = f"fitted slope {fmt(fit.b, signed=True)} over {fit.n} schools"
@@ -197,10 +211,11 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
         start = float(project["baseline"].mean())
         meaning = (
             f"Across the file's other schools, each point lower at baseline went with a change "
-            f"{fmt(-fit.b)} points larger the next year ({slope}): schools that start low tend "
-            f"to rise whatever they do, which is regression to the mean. A school starting at "
-            f"the project schools' mean baseline of {fmt(start, signed=True)} would be expected "
-            f"to change by {fmt(fit.a + fit.b * start, signed=True)} without the project."
+            f"{fmt(-fit.b)} {unit} larger by the outcome year ({slope}): schools that start "
+            "low tend to rise whatever they do, which is regression to the mean. A school "
+            f"starting at the project schools' mean baseline of {fmt(start, signed=True)} "
+            f"would be expected to change by {fmt(fit.a + fit.b * start, signed=True)} without "
+            "the project."
         )
     else:
         meaning = (
@@ -208,7 +223,7 @@ def rtm_scatter(pool: pd.DataFrame, project: pd.DataFrame, fit: RtmFit) -> Chart
             "schools that started low did not rise more than others."
         )
     alt = (
-        f"Scatter of baseline progress against change. {meaning} "
+        f"Scatter of baseline {words} against change. {meaning} "
         f"The {len(project)} project schools are highlighted against the line."
     )
     title = "Regression to the mean: change against baseline, other schools in the file"
