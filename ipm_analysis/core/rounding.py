@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+#: Decimal places each measure's figures are shown to: 2 for progress, as the DfE shows
+#: school progress scores; 1 for percentages and scaled scores (their changes included).
+MEASURE_PLACES = {"progress": 2, "attainment": 1, "higher_standard": 1, "scaled_score": 1}
+
 
 def round_half_away(value: float, places: int = 2) -> float:
     """Round half away from zero to ``places`` decimals; NaN stays NaN."""

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ipm_analysis.core.rounding import fmt
+from ipm_analysis.core.rounding import MEASURE_PLACES, fmt
 from ipm_analysis.reporting.html import render
 
 
@@ -44,7 +44,8 @@ class IndexRow:
 
 def headline_change(summary_csv: Path) -> str:
     """'-0.97 to -0.37 (+0.60, 95% CI +0.10 to +1.10)': the first measure's change of all
-    recruited schools; '' if none."""
+    recruited schools (named when it is not progress: 'attainment 60.0 to 72.6 (...)'); ''
+    if none."""
     try:
         with summary_csv.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -64,14 +65,17 @@ def headline_change(summary_csv: Path) -> str:
     )
     if row is None or not _number(row.get("change")):
         return ""
-    text = (
-        f"{fmt(float(row['baseline']))} to {fmt(float(row['outcome']))} "
-        f"({fmt(float(row['change']), signed=True)}"
+    measure = row.get("measure") or "progress"
+    places = MEASURE_PLACES.get(measure, 2)
+    named = "" if measure == "progress" else f"{measure.replace('_', ' ')} "
+    text = named + (
+        f"{fmt(float(row['baseline']), places)} to {fmt(float(row['outcome']), places)} "
+        f"({fmt(float(row['change']), places, signed=True)}"
     )
     if _number(row.get("ci_low")) and _number(row.get("ci_high")):
         text += (
-            f", 95% CI {fmt(float(row['ci_low']), signed=True)} to "
-            f"{fmt(float(row['ci_high']), signed=True)}"
+            f", 95% CI {fmt(float(row['ci_low']), places, signed=True)} to "
+            f"{fmt(float(row['ci_high']), places, signed=True)}"
         )
     return text + ")"
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import pandas as pd
 from markupsafe import Markup
 
-from ipm_analysis.core.rounding import fmt
+from ipm_analysis.core.rounding import MEASURE_PLACES, fmt
 from ipm_analysis.core.years import year_label
 from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, footnote, row_suppressed
@@ -28,7 +28,6 @@ from ipm_analysis.impact.trends import matched_on_pre_year
 from ipm_analysis.reporting.html import render
 from ipm_analysis.reporting.presentation import (
     HEADLINE_WORDS,
-    MEASURE_PLACES,
     group_order,
     matched_on_words,
     populations_differ,

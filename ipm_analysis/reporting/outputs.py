@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ipm_analysis.core.rounding import fmt
+from ipm_analysis.core.rounding import MEASURE_PLACES, fmt
 from ipm_analysis.core.years import year_label
 from ipm_analysis.impact.design import EFFECTS_COLUMNS as EFFECT_FIGURE_COLUMNS
 from ipm_analysis.impact.design import PROGRESS_ESTIMATES, TLA_DIFFERENCE
@@ -234,13 +234,15 @@ def report_info(ev: Evaluation) -> dict:
         # the index leads with the primary result, as the report does
         estimate = {"net_change": "net change", "did": "difference in differences"}
         name = estimate.get(ev.primary_question["estimate"], "change")
+        places = MEASURE_PLACES[str(primary["measure"])]
         interval = ""
         if pd.notna(primary["ci_low"]):
-            low, high = fmt(primary["ci_low"], signed=True), fmt(primary["ci_high"], signed=True)
+            low = fmt(primary["ci_low"], places, signed=True)
+            high = fmt(primary["ci_high"], places, signed=True)
             interval = f", 95% CI {low} to {high}"
         headline = (
             f"{ev.primary_question['measure'].replace('_', ' ')} {name} "
-            f"{fmt(primary['change'], signed=True)}{interval} "
+            f"{fmt(primary['change'], places, signed=True)}{interval} "
             "(primary, intention to treat)"
         )
     attrition = ev.attrition()

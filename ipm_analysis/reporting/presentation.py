@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from ipm_analysis.core.rounding import fmt
+from ipm_analysis.core.rounding import MEASURE_PLACES, fmt
 from ipm_analysis.core.years import year_label  # also imported from here by charts
 from ipm_analysis.impact.design import TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, footnote, row_suppressed
@@ -37,8 +37,7 @@ MEASURE_WORDS = {
     "higher_standard": "higher standard %",
     "scaled_score": "average scaled score",
 }
-#: Decimal places each measure is shown to (the DfE's own: 2 for progress, 1 otherwise).
-MEASURE_PLACES = {"progress": 2, "attainment": 1, "higher_standard": 1, "scaled_score": 1}
+
 SUPPRESSED = SYMBOL
 #: How each population is named for readers.
 POPULATION_WORDS = {
