@@ -216,9 +216,17 @@ def _validate_impact(path: Path) -> tuple[str, list[str]]:
 
     params = load_params(path)
     ev = evaluate(params)
-    progress = ev.summary.query("measure == 'progress' and group == 'all'")["n_schools"]
-    n = int(progress.iloc[0]) if len(progress) else 0
-    summary = f"{len(ev.schools)} roster schools, {n} with progress in both years" + (
+    measure = ev.comparison_measure or "progress"
+    s = ev.summary
+    counted = s[
+        s["measure"].eq(measure)
+        & s["estimate"].eq("change")
+        & s["group"].eq("all")
+        & s["population"].eq("itt")
+    ]["n_schools"]
+    n = int(counted.iloc[0]) if len(counted) else 0
+    words = measure.replace("_", " ")
+    summary = f"{len(ev.schools)} roster schools, {n} with {words} in both years" + (
         " (synthetic example data)." if params.synthetic else "."
     )
     return summary, list(ev.warnings)

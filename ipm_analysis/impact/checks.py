@@ -10,7 +10,7 @@ roster column the workbook does not read; no progress figure although attainment
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -76,8 +76,13 @@ def check_roster_in_tables(
         )
 
 
-def check_schools_have_figures(schools: pd.DataFrame, roster_path: str | Path | None) -> list[str]:
-    """Refuse a report in which no school counts; warn when only progress is missing.
+def check_schools_have_figures(
+    schools: pd.DataFrame,
+    roster_path: str | Path | None,
+    measures: Sequence[str] = ("progress", "attainment"),
+) -> list[str]:
+    """Refuse a report in which no school counts in any of ``measures`` (the report's); warn
+    when the files have progress but none of the roster's schools does.
 
     Returns warnings.
     """
@@ -91,18 +96,20 @@ def check_schools_have_figures(schools: pd.DataFrame, roster_path: str | Path | 
         )
     completed = schools[schools["status"].ne(WITHDRAWN)]
     counts = {}
-    for measure in ("progress", "attainment"):
+    for measure in measures:
         both = completed[f"baseline_{measure}"].notna() & completed[f"outcome_{measure}"].notna()
         counts[measure] = int(both.sum())
     if not any(counts.values()):
+        first = measures[0] if measures else "attainment"
+        names = " or ".join(m.replace("_", " ") for m in measures) or "any"
         raise InputError(
-            f"none of the {len(completed)} schools that completed has a progress or "
-            "attainment figure in both years, so the report would have no figures. Their "
-            f"progress figures are: {_reasons(completed)}. Check the years and the subject, "
+            f"none of the {len(completed)} schools that completed has a {names} figure in "
+            f"both years, so the report would have no figures. Their {first.replace('_', ' ')} "
+            f"figures are: {_reasons(completed, first)}. Check the years and the subject, "
             "and that the files are the school-level KS2 tables.",
             path=roster_path,
         )
-    if counts["progress"] == 0:
+    if "progress" in counts and counts["progress"] == 0:
         return [
             "no school that completed has a progress score in both years (their progress "
             f"figures are: {_reasons(completed)}); the report's progress figures are empty "

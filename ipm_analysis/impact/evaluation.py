@@ -278,9 +278,8 @@ def evaluate_inputs(
     )
     warnings = list(full_roster.attrs.get("warnings", []))
     comparison_measure = next((m for m in ("progress", "attainment") if m in measures), None)
-    if "progress" in measures:
-        warnings += check_schools_have_figures(schools, params.roster)
-    else:  # why progress is missing, said once, instead of the check's general warning
+    warnings += check_schools_have_figures(schools, params.roster, measures)
+    if "progress" not in measures:  # why progress is missing, said once
         empty = [y for y in params.years if figures[y]["progress"].isna().all()]
         warnings.append(_no_progress_sentence(params, chosen, empty, comparison_measure))
     primary = dict(params.primary)
@@ -371,6 +370,13 @@ def evaluate_inputs(
         primary_question=primary,
     )
     comparison = _compare(ev, tables, excluded)
+    no_earlier = ev.trend_measure != primary["measure"] or ev.pre_year is None
+    if primary["estimate"] == "did" and primary["measure"] in measures and no_earlier:
+        ev.warnings.append(
+            "The primary question asks for the difference in differences of "
+            f"{primary['measure'].replace('_', ' ')}, but the files hold no earlier year of "
+            "it; the report has no primary result."
+        )
     summary = pd.concat([summary, *la_rows, comparison], ignore_index=True)[SUMMARY_COLUMNS]
     summary = pd.concat([summary, difference_rows(summary)], ignore_index=True)
     summary["n_schools"] = summary["n_schools"].astype("Int64")

@@ -156,7 +156,7 @@ def primary_values(ev) -> dict:
         "subject": ev.params.subject,
         "baseline": year_label(b),
         "outcome": year_label(o),
-        "pre_year": year_label(b - 1),
+        "pre_year": year_label(ev.pre_year if ev.pre_year is not None else b - 1),
         "unit": "points"
         if primary["measure"] in ("progress", "scaled_score")
         else "percentage points",
