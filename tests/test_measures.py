@@ -330,3 +330,53 @@ def test_the_2023_to_2025_trends_step_over_the_years_without_figures(recent):
     assert "No figures for 2019-20, 2020-21, 2021-22, 2023-24" in chart.alt
     assert "drawn as a gap, shaded, never joined by a line" in chart.alt
     assert "average scaled score" in chart.alt
+
+
+def test_a_report_without_progress_still_refuses_a_roster_all_withdrawn(tmp_path):
+    roster = pd.read_csv(REPO / "examples" / "rosters" / "ipm_2023_24_roster.csv", dtype=str)
+    roster.assign(status="withdrawn").to_csv(tmp_path / "roster.csv", index=False)
+    text = (REPO / "params" / "ipm_2022_23_to_2024_25.yaml").read_text("utf-8")
+    text = text.replace("../examples/", f"{REPO}/examples/").replace(
+        f"roster: {REPO}/examples/rosters/ipm_2023_24_roster.csv", f"roster: {tmp_path}/roster.csv"
+    )
+    params = tmp_path / "withdrawn.yaml"
+    params.write_text(text, encoding="utf-8")
+    done = ipm("validate", str(params))
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr
+    assert "every one of the roster's 35 schools is marked withdrawn" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("primary", "question"),
+    [
+        ({"measure": "higher_standard"}, "Did the share of pupils at the higher standard in maths"),
+        (
+            {"measure": "scaled_score", "estimate": "did"},
+            "allowing for the gap between them in 2018-19 (difference in differences)?",
+        ),
+    ],
+)
+def test_the_primary_question_names_its_measure_and_years(primary, question):
+    from dataclasses import replace
+
+    from ipm_analysis.reporting.evaluation_design import primary_question
+
+    params = load_params(REPO / "params" / "ipm_2022_23_to_2024_25.yaml")
+    ev = evaluate(replace(params, primary={**params.primary, **primary}))
+    assert ev.primary() is not None
+    assert question in primary_question(ev)
+
+
+def test_a_difference_in_differences_the_files_cannot_give_is_said():
+    """No earlier year of maths attainment is published: a primary DiD of attainment has no
+    answer, and the report says so rather than answer another question."""
+    from dataclasses import replace
+
+    params = load_params(REPO / "params" / "ipm_2022_23_to_2024_25.yaml")
+    ev = evaluate(replace(params, primary={**params.primary, "estimate": "did"}))
+    assert ev.primary() is None
+    assert (
+        "The primary question asks for the difference in differences of attainment, but the "
+        "files hold no earlier year of it; the report has no primary result."
+    ) in ev.warnings
