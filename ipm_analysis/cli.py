@@ -216,16 +216,9 @@ def _validate_impact(path: Path) -> tuple[str, list[str]]:
 
     params = load_params(path)
     ev = evaluate(params)
-    measure = ev.comparison_measure or "progress"
-    s = ev.summary
-    counted = s[
-        s["measure"].eq(measure)
-        & s["estimate"].eq("change")
-        & s["group"].eq("all")
-        & s["population"].eq("itt")
-    ]["n_schools"]
-    n = int(counted.iloc[0]) if len(counted) else 0
-    words = measure.replace("_", " ")
+    plain = ev.plain_change()
+    n = 0 if plain is None else int(plain["n_schools"])
+    words = (ev.comparison_measure or "progress").replace("_", " ")
     summary = f"{len(ev.schools)} roster schools, {n} with {words} in both years" + (
         " (synthetic example data)." if params.synthetic else "."
     )

@@ -155,6 +155,18 @@ class Evaluation:
         """The summary row answering the report's primary question (intention to treat)."""
         return primary_row(self.summary, self.primary_question)
 
+    def plain_change(self) -> pd.Series | None:
+        """All recruited schools' plain change in the comparison measure (the headline when
+        there is no primary result); None when the report has no such row."""
+        s = self.summary
+        rows = s[
+            s["measure"].eq(self.comparison_measure or "progress")
+            & s["estimate"].eq("change")
+            & s["group"].eq("all")
+            & s["population"].eq("itt")
+        ]
+        return None if rows.empty else rows.iloc[0]
+
     def attrition(self) -> dict[str, int]:
         """Schools recruited, withdrawn, and analysed in the primary estimate (ITT and
         completed)."""

@@ -38,7 +38,6 @@ from ipm_analysis.impact.design import EFFECTS_COLUMNS as EFFECT_FIGURE_COLUMNS
 from ipm_analysis.impact.design import PROGRESS_ESTIMATES, TLA_DIFFERENCE
 from ipm_analysis.impact.disclosure import SYMBOL, row_suppressed
 from ipm_analysis.impact.evaluation import Evaluation
-from ipm_analysis.impact.groups import ITT
 from ipm_analysis.impact.placebo import PLACEBO_COLUMNS as PLACEBO_FIGURE_COLUMNS
 from ipm_analysis.impact.summary import SUMMARY_COLUMNS as FIGURE_ROW_COLUMNS
 from ipm_analysis.impact.trends import EVENT_STUDY_COLUMNS
@@ -214,21 +213,13 @@ def report_info(ev: Evaluation) -> dict:
     """What the batch index shows about a report, and the evaluation design in brief: the
     primary question and its sentence, attrition, what the comparison matched on, the caliper,
     the standard deviation behind the effect sizes and its source, and whether the years cross
-    the 2018 capping change. The index reads the headline change from summary.csv itself (its
-    first ``progress``/``all`` row: all recruited schools); only a suppressed headline is said
-    here."""
+    the 2018 capping change. The index reads the plain change from summary.csv itself (its
+    first ``change``/``all`` row: all recruited schools); only a suppressed one is said here."""
     p = ev.params
-    measure = ev.comparison_measure or "progress"
-    summary = ev.summary
-    rows = summary[
-        summary["measure"].eq(measure)
-        & summary["estimate"].eq("change")
-        & summary["group"].eq("all")
-    ]
-    itt = rows[rows["population"].eq(ITT)] if "population" in rows else rows
+    plain = ev.plain_change()
     headline = ""
-    if len(itt) and row_suppressed(itt.iloc[0]):
-        headline = f"{measure} {SYMBOL} (fewer than {p.min_n} schools)"
+    if plain is not None and row_suppressed(plain):
+        headline = f"{plain['measure']} {SYMBOL} (fewer than {p.min_n} schools)"
     primary = ev.primary()
     if primary is not None and not row_suppressed(primary) and pd.notna(primary["change"]):
         # the index leads with the primary result, as the report does
