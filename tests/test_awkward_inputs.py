@@ -173,9 +173,11 @@ def test_every_school_withdrawn(real):
 
 def test_every_school_without_a_figure(real):
     params = real(roster="urn,cohort\n116268,1\n116618,1\n116634,2\n")  # SUPP in both years
+    # the real files hold all four measures in both years: none of them counts a school
     refused(
         ipm("validate", str(params)),
-        "none of the 3 schools that completed has a progress or attainment figure",
+        "none of the 3 schools that completed has a progress or attainment or higher standard "
+        "or scaled score figure in both years",
         "Their progress figures are: 6 suppressed (small cohort).",
     )
 

@@ -312,18 +312,24 @@ def test_pdf_of_a_report_keeps_tables_whole_with_title_and_page_numbers(tmp_path
     assert (folder / "report.pdf").read_bytes()[:5] == b"%PDF-"
     images, pages = pdf_pages(folder / "report.pdf", tmp_path)
     # A4 at 60 dpi: 496 x 702 pixels. Title page with the primary result, attrition and the
-    # note on exploratory figures; the plain headline; the progress tables; the group chart;
-    # school by school and the distribution of change; the paragraphs on similar schools (2
-    # pages); the regression scatter; the evaluation design (matching and balance; placebo;
-    # event study, trends, effect sizes and the capping caveat); attainment tables; attainment
-    # chart and which schools count; appendix and sources: 15 pages (DejaVu fonts, as in CI;
-    # these made-up files are not the shipped examples, so no SYNTHETIC banner takes space).
+    # note on exploratory figures; the plain headline; the figures measure by measure: the
+    # progress tables; the group chart; school by school and the distribution of change; the
+    # attainment tables; the attainment chart; the paragraphs on similar schools (2 pages, the
+    # second ending with every measure's net change); the forest plot; the regression
+    # scatter; the evaluation design (matching and balance; placebo; event study, trends,
+    # effect sizes and the capping caveat); which schools count, appendix and sources: 15
+    # pages (DejaVu fonts, as in CI; these made-up files hold progress and attainment only and
+    # are not the shipped examples, so no SYNTHETIC banner takes space).
     assert len(images) == len(pages) == 15
     title = "Made-up project 2017-18: cohorts 1 and 2"
     for number, page in enumerate(pages, start=1):
         assert title in page, number
         assert f"Page {number} of 15" in page, number
     text = "\n".join(pages)
+    # no year before the baseline in these files: the event study has the two years alone,
+    # and the design says there is no pre-trend check (a comparison there is)
+    assert "Project schools beside their matched comparison, by year" in text
+    assert "The files hold no year before the baseline, so no pre-" in text
     summary = pd.read_csv(folder / "summary.csv")
     for group, label in (
         ("all", "All project schools (7 schools)"),

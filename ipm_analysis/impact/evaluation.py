@@ -570,14 +570,15 @@ def _other_measure_rows(
 
 def _trend_measure(ev: Evaluation, tables: dict[int, PerformanceTable]) -> str | None:
     """The comparison measure if the baseline-year file holds an earlier year of it, else the
-    first of the report's measures it does hold earlier years of (None: no earlier year)."""
+    first of the report's measures it does hold earlier years of; with no earlier year of any,
+    the comparison measure (its event study is then the baseline and outcome years alone)."""
     chosen = subject(ev.params.subject, ev.params.pupil_group)
     table = tables[ev.params.baseline_year]
     order = [ev.comparison_measure, *(m for m in ev.measures if m != ev.comparison_measure)]
     for measure in order:  # an EES file has rows for a year whose figures are all 'z'
         if measure_history(table, chosen, measure)["value"].notna().any():
             return measure
-    return None
+    return ev.comparison_measure
 
 
 def _histories(
