@@ -3,6 +3,8 @@ defaults, from the notebooks folder, in a real kernel."""
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pandas as pd
 import papermill
@@ -48,6 +50,11 @@ def test_explore_notebook_runs_on_the_example_params(tmp_path):
     # the sensitivity table sets net change with match_k 5 beside match_k 10
     text = "\n".join(o.get("data", {}).get("text/plain", "") for o in outputs)
     assert "match_k = 5" in text and "match_k = 10" in text
+    # ... with its rows: every group's progress net change (all recruited schools: +0.41, as
+    # the 2017-18 report's primary result gives it)
+    table = next(t for t in text.split("\n\n") if "match_k = 10" in t)
+    assert "cohort:1" in table and "baseline:negative" in table
+    assert re.search(r"^all\s+35\s+0\.41\s", table, flags=re.MULTILINE), table
 
 
 def test_explore_notebook_is_committed_without_outputs():
