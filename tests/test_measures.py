@@ -166,6 +166,10 @@ def test_disadvantaged_pupils_read_the_fsm6cla1a_columns(hampshire):
         )
     # most schools' disadvantaged figures are suppressed (SUPP): fewer count than for all pupils
     assert int(itt_row(ev, "progress")["n_schools"]) < 24
+    # the group's limits with the whole cohort's numbers would overstate the pupil-level
+    # spread, so 2018 (not published) has no effect sizes for a pupil group
+    assert pd.isna(ev.sigma[0]) and "cannot imply it" in ev.sigma[1]
+    assert ev.effects["effect_size"].isna().all()
 
 
 def test_rwm_has_no_progress_so_the_report_compares_attainment(hampshire):

@@ -81,15 +81,24 @@ def implied_sigma(figures: pd.DataFrame) -> float:
     return float(per_school.median()) if len(per_school) else math.nan
 
 
-def pupil_sigma(year: int, subject: str, figures: pd.DataFrame) -> tuple[float, str]:
+def pupil_sigma(
+    year: int, subject: str, figures: pd.DataFrame, pupil_group: str = "all"
+) -> tuple[float, str]:
     """Sigma for ``year`` and ``subject`` and a short text saying where it came from.
 
-    The published value when there is one, else the value implied by ``figures`` (that
-    year's school figures for the subject), which reports must call implied, not published.
+    The published value (of all pupils) when there is one, else the value implied by
+    ``figures`` (that year's school figures for the subject), which reports must call
+    implied, not published. A pupil group's figures cannot imply it: their limits are the
+    group's, and the files give no pupil numbers in the group's measure.
     """
     published = PUBLISHED_SIGMA.get((int(year), subject))
     if published is not None:
         return published, f"published by the DfE (KS2 progress methodology, {year})"
+    if pupil_group != "all":
+        return math.nan, (
+            f"not available: not published for {year}, and the {pupil_group} pupils' "
+            "confidence limits cannot imply it without their numbers in the measure"
+        )
     per_school = school_implied_sigmas(figures)
     if len(per_school) == 0:
         return math.nan, (

@@ -393,7 +393,12 @@ def evaluate_inputs(
     summary = pd.concat([summary, difference_rows(summary)], ignore_index=True)
     summary["n_schools"] = summary["n_schools"].astype("Int64")
     if "progress" in measures:
-        ev.sigma = pupil_sigma(params.outcome_year, params.subject, figures[params.outcome_year])
+        ev.sigma = pupil_sigma(
+            params.outcome_year,
+            params.subject,
+            figures[params.outcome_year],
+            params.pupil_group,
+        )
     ev.effects = effect_sizes(summary, ev.sigma)
     if params.suppress:  # disclosure control: the last step, after every figure is computed
         summary = apply_suppression(summary, params.min_n)
