@@ -185,10 +185,11 @@ def test_years_without_progress_say_why_once_in_either_format():
         assert rows.loc[("attainment", "change", "all", "itt"), "n_schools"] == 35
     # the wide 2022-23 file carries 2018-19 scaled scores (MAT_AVERAGE_19), the EES example
     # file no year before 2022/23: only the wide report has a trend check (pre_gap, did); the
-    # EES report's event study is of attainment, its baseline and outcome years alone
+    # EES report's event study is of attainment from the baseline year on
     assert reports[0].trend_measure == "scaled_score" and reports[0].pre_year == 2019
     assert reports[1].trend_measure == "attainment" and reports[1].pre_year is None
-    assert sorted(set(reports[1].event_study["year"])) == [2023, 2025]
+    # ... and 2023/24 from the same file (the outcome year's earlier time_period)
+    assert sorted(set(reports[1].event_study["year"])) == [2023, 2024, 2025]
     trends = ["pre_gap", "did"]
     wide, ees = (
         ev.summary[~ev.summary["estimate"].isin(trends)].set_index(

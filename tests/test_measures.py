@@ -325,13 +325,25 @@ def test_the_2023_to_2025_example_is_an_attainment_report(recent):
 def test_the_2023_to_2025_trends_step_over_the_years_without_figures(recent):
     """No earlier year of maths attainment is published in any file (the _yy blocks hold
     reading, writing and maths combined, progress and the scaled score), so the trends follow
-    the scaled score: 2019, then nothing until the baseline 2023 and the outcome 2025."""
+    the scaled score: 2019 from the 2022-23 file, nothing for 2020 to 2022, the baseline 2023,
+    2024 from the 2024-25 file's _24 block, and the outcome 2025."""
     assert recent.trend_measure == "scaled_score"
+    assert recent.pre_year == 2019
     rows = event_study_rows(recent)
-    assert sorted(set(rows["year"])) == [2019, 2023, 2025]
+    assert sorted(set(rows["year"])) == [2019, 2023, 2024, 2025]
     assert set(rows["measure"]) == {"scaled_score"}
+    # 2024: the project schools' mean of MAT_AVERAGE_24 in the 2024-25 file, read by hand
+    with (REPO / "examples/data/2024-2025/919_ks2revised_synthetic.csv").open(
+        encoding="utf-8-sig", newline=""
+    ) as handle:
+        file_2025 = {row["URN"]: row for row in csv.DictReader(handle)}
+    urns = recent.schools["outcome_urn"].astype(str)
+    values = [number(file_2025[u]["MAT_AVERAGE_24"]) for u in urns if u in file_2025]
+    values = [v for v in values if v is not None]
+    year_2024 = rows[rows["group"].eq("all") & rows["year"].eq(2024)].iloc[0]
+    assert year_2024["project"] == pytest.approx(sum(values) / len(values), abs=1e-9)
     chart = event_study_chart(rows, subject="maths")
-    assert "No figures for 2019-20, 2020-21, 2021-22, 2023-24" in chart.alt
+    assert "No figures for 2019-20, 2020-21, 2021-22 " in chart.alt
     assert "drawn as a gap, shaded, never joined by a line" in chart.alt
     assert "average scaled score" in chart.alt
 

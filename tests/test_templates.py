@@ -238,7 +238,7 @@ def test_measure_sections_say_what_each_measure_is(made_up):
     higher = sections["higher_standard"]
     assert higher.startswith(
         "<h2>Attainment: the higher standard</h2>\n<p>The percentage of pupils reaching the "
-        "higher standard in maths (a scaled score of 110 or more in a test"
+        "higher standard in maths (a scaled score of 110 or more).</p>"
     )
     # all six recruited schools: (10 + 20 + 30 + 15 + 5 + 12) / 6 = 15.3 -> 111 / 6 = 18.5;
     # the five completed (without 100005): 87 / 5 = 17.4 -> 102 / 5 = 20.4
@@ -269,7 +269,7 @@ def test_without_progress_attainment_is_the_headline_measure(made_up):
     attainment = page.measure_section(ev, "attainment")
     assert attainment.startswith(
         "<h2>Attainment: the expected standard</h2>\n<p>The percentage of pupils reaching the "
-        "expected standard (EXS+) in maths. With no progress scores for these years, this is "
+        "expected standard (EXS+) in maths. With no progress score in both years, this is "
         "the report's headline measure and the one its comparison with similar schools "
         "matches on.</p>"
     )

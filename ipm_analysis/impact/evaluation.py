@@ -36,6 +36,7 @@ from ipm_analysis.impact.disclosure import apply_suppression
 from ipm_analysis.impact.effect_size import pupil_sigma
 from ipm_analysis.impact.groups import POPULATIONS, group_membership
 from ipm_analysis.impact.matching import (
+    BASELINE_DESCRIPTIONS,
     balance_table,
     bias_coefficients,
     match_sets,
@@ -506,6 +507,9 @@ def _compare(
         project, ev.pool, sets, sigma2, memberships, ev.rtm, weights, adjustment, measure
     )
     ev.balance = balance_table(covariates, pool_covariates, sets, ev.match_on, weights)
+    ev.balance["description"] = ev.balance["description"].mask(
+        ev.balance["variable"].eq("baseline"), BASELINE_DESCRIPTIONS[measure]
+    )
     frames = [rows]
     for other in ev.measures:
         if other != measure:
@@ -676,20 +680,41 @@ def _yearly(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``measure`` by year (columns) for project schools (by roster URN) and ``pool``
     schools (by baseline-year URN): earlier years from the baseline-year file's ``_yy``
-    columns, then the baseline and outcome years."""
+    columns, the baseline year, the years between baseline and outcome from the outcome-year
+    file's ``_yy`` columns (2024 in a 2024-25 file), then the outcome year. Each file's
+    figures are found by the URN the school had in that file (academy links followed)."""
     params = ev.params
+    b, o = params.years
     chosen = subject(params.subject, params.pupil_group)
-    history = measure_history(tables[params.baseline_year], chosen, measure)
-    wide = history.pivot_table(index="urn", columns="year", values="value", aggfunc="first")
-    pool_years = wide.reindex(pool.index)
-    pool_years[params.baseline_year] = pool["baseline"]
-    pool_years[params.outcome_year] = pool["outcome"]
+
+    def wide(year: int, keep) -> pd.DataFrame:
+        history = measure_history(tables[year], chosen, measure)
+        history = history[keep(history["year"])]
+        return history.pivot_table(index="urn", columns="year", values="value", aggfunc="first")
+
+    before, between = wide(b, lambda y: y < b), wide(o, lambda y: (y > b) & (y < o))
     schools = ev.schools.assign(urn=ev.schools["urn"].astype(str)).set_index("urn")
     schools = schools.loc[project_urns]
-    project_years = wide.reindex(schools["baseline_urn"].astype(str).to_numpy())
-    project_years.index = project_urns
-    project_years[params.baseline_year] = schools[f"baseline_{measure}"].to_numpy(dtype=float)
-    project_years[params.outcome_year] = schools[f"outcome_{measure}"].to_numpy(dtype=float)
+    panel = ev.panel.assign(urn=ev.panel["urn"].astype(str)).set_index("urn")
+    pool_outcome_urns = panel["outcome_urn"].reindex(pool.index).astype(str).to_numpy()
+    pool_years = pd.concat(
+        [
+            before.reindex(pool.index),
+            pool["baseline"].rename(b),
+            between.reindex(pool_outcome_urns).set_axis(pool.index),
+            pool["outcome"].rename(o),
+        ],
+        axis=1,
+    )
+    project_years = pd.concat(
+        [
+            before.reindex(schools["baseline_urn"].astype(str).to_numpy()).set_axis(project_urns),
+            pd.Series(schools[f"baseline_{measure}"].to_numpy(float), project_urns, name=b),
+            between.reindex(schools["outcome_urn"].astype(str).to_numpy()).set_axis(project_urns),
+            pd.Series(schools[f"outcome_{measure}"].to_numpy(float), project_urns, name=o),
+        ],
+        axis=1,
+    )
     project_years.columns = [int(c) for c in project_years.columns]
     pool_years.columns = [int(c) for c in pool_years.columns]
     return project_years, pool_years

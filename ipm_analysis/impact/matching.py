@@ -55,6 +55,13 @@ MATCH_VARIABLES: dict[str, str] = {
     "school_type": "school type (NFTYPE, e.g. AC, CY, VA), matched exactly",
     "scaled_score": "the baseline year's average scaled score in the subject (MAT_AVERAGE...)",
 }
+#: ``baseline``'s description in a report whose comparison is of each measure.
+BASELINE_DESCRIPTIONS = {
+    "progress": "baseline-year progress score",
+    "attainment": "baseline-year % at the expected standard",
+    "higher_standard": "baseline-year % at the higher standard",
+    "scaled_score": "baseline-year average scaled score",
+}
 #: A closest match farther than this many standard deviations per numeric variable matched on
 #: (x sqrt(p) for p variables) is a poor match; see the module docstring for why 0.5.
 CLOSE_MATCH = 0.5

@@ -28,6 +28,7 @@ from ipm_analysis.impact.trends import matched_on_pre_year
 from ipm_analysis.reporting.html import render
 from ipm_analysis.reporting.presentation import (
     HEADLINE_WORDS,
+    UNIT_WORDS,
     group_order,
     matched_on_words,
     populations_differ,
@@ -294,6 +295,7 @@ def placebo_frame(ev, population: str = ITT) -> pd.DataFrame:
     if ev.placebo.empty:
         return pd.DataFrame(columns=columns)
     rows = ev.placebo[ev.placebo["population"].eq(population)]
+    places = MEASURE_PLACES.get(str(ev.comparison_measure), 2)
     body, index = [], []
     for group in group_order(list(dict.fromkeys(rows["group"]))):
         r = rows[rows["group"].eq(group)].iloc[0]
@@ -303,10 +305,10 @@ def placebo_frame(ev, population: str = ITT) -> pd.DataFrame:
             continue
         body.append(
             [
-                fmt(_number(r["net_change"]), signed=True),
-                fmt(_number(r["placebo_mean"]), signed=True),
-                f"{fmt(_number(r['placebo_low']), signed=True)} to "
-                f"{fmt(_number(r['placebo_high']), signed=True)}",
+                fmt(_number(r["net_change"]), places, signed=True),
+                fmt(_number(r["placebo_mean"]), places, signed=True),
+                f"{fmt(_number(r['placebo_low']), places, signed=True)} to "
+                f"{fmt(_number(r['placebo_high']), places, signed=True)}",
                 fmt(100 * _number(r["share_at_least"]), 0) + "%",
                 fmt(_number(r["p_value"])),
             ]
@@ -332,12 +334,18 @@ def placebo_values(ev) -> dict | None:
         return values
     p = _number(row["p_value"])
     net, mean = _number(row["net_change"]), _number(row["placebo_mean"])
+    places = MEASURE_PLACES.get(str(row["measure"]), 2)
+    primary = ev.primary()
     values.update(
         {
-            "net": fmt(net, signed=True),
-            "mean": fmt(mean, signed=True),
-            "low": fmt(_number(row["placebo_low"]), signed=True),
-            "high": fmt(_number(row["placebo_high"]), signed=True),
+            "net": fmt(net, places, signed=True),
+            "mean": fmt(mean, places, signed=True),
+            "low": fmt(_number(row["placebo_low"]), places, signed=True),
+            "high": fmt(_number(row["placebo_high"]), places, signed=True),
+            # the primary result is its interval; a placebo check that disagrees is secondary
+            "primary_includes_zero": primary is not None
+            and ev.primary_question["estimate"] == "net_change"
+            and _verdict(primary) == "includes_zero",
             "share": fmt(100 * _number(row["share_at_least"]), 0),
             "p": fmt(p),
             "verdict": None
@@ -377,6 +385,7 @@ def trends_values(ev) -> dict:
     did = _pick(ev.summary, measure=measure, estimate="did", group=group, population=ITT)
     years = event_study_rows(ev)
     before = ev.pre_year if ev.pre_year is not None else b - 1
+    places = MEASURE_PLACES.get(measure or "", 2)
     values = {
         "group_name": describe_group(group),
         "pre_year": pre is not None,
@@ -385,6 +394,7 @@ def trends_values(ev) -> dict:
         "comparison_words": HEADLINE_WORDS.get(ev.comparison_measure or "", ""),
         "other_measure": measure is not None and measure != ev.comparison_measure,
         "subject": ev.params.subject,
+        "unit": UNIT_WORDS.get(measure or "", ""),
         "baseline": year_label(b),
         "outcome": year_label(o),
         "has_study": not years.empty,
@@ -393,7 +403,7 @@ def trends_values(ev) -> dict:
         # matched on the year before the baseline: agreement that year is by construction
         "matched_before": measure is not None
         and matched_on_pre_year(ev.match_on, measure, before, b),
-        "earlier": _earlier_gap(years, group, before),
+        "earlier": _earlier_gap(years, group, before, places),
     }
     for name, row in (("pre", pre), ("did", did)):
         if row is None:
@@ -403,14 +413,14 @@ def trends_values(ev) -> dict:
         else:
             values[name] = {
                 "suppressed": False,
-                "value": fmt(_number(row["change"]), signed=True),
-                "ci": _interval(row),
+                "value": fmt(_number(row["change"]), places, signed=True),
+                "ci": _interval(row, places=places),
                 "verdict": _verdict(row),
             }
     return values
 
 
-def _earlier_gap(years: pd.DataFrame, group: str, pre_year: int) -> dict | None:
+def _earlier_gap(years: pd.DataFrame, group: str, pre_year: int, places: int = 2) -> dict | None:
     """The earliest year before the pre-year (one no default matching uses): its gap change
     from the baseline year, as trends.csv has it; None without one."""
     if years.empty:
@@ -423,8 +433,8 @@ def _earlier_gap(years: pd.DataFrame, group: str, pre_year: int) -> dict | None:
         return None
     return {
         "year": year_label(int(row["year"])),
-        "value": fmt(_number(row["gap_change"]), signed=True),
-        "ci": _interval(row),
+        "value": fmt(_number(row["gap_change"]), places, signed=True),
+        "ci": _interval(row, places=places),
         "verdict": _verdict(row),
     }
 

@@ -252,7 +252,7 @@ def headline(
         f"years, the average moved from {fmt(r['baseline'], places)}"
         f"{star(b, provisional_years)} in {year_label(b)} to "
         f"{fmt(r['outcome'], places)}{star(o, provisional_years)} in {year_label(o)}, a change "
-        f"of {fmt(r['change'], places, signed=True)}."
+        f"of {fmt(r['change'], places, signed=True)}{UNIT_WORDS[measure]}."
     )
     if ("change", "la") in rows.index and pd.notna(rows.loc[("change", "la"), "change"]):
         la = rows.loc[("change", "la")]
@@ -260,7 +260,8 @@ def headline(
             f" Over the same years {la_name}'s published figure went from "
             f"{fmt(la['baseline'], places)}{star(b, provisional_years)} to "
             f"{fmt(la['outcome'], places)}{star(o, provisional_years)} "
-            f"({fmt(la['change'], places, signed=True)}), a pupil-weighted figure over all its "
+            f"({fmt(la['change'], places, signed=True)}{UNIT_WORDS[measure]}), a pupil-weighted "
+            "figure over all its "
             "schools: "
             "not like with like, and neither change says what the project did, since schools "
             "that start low tend to rise anyway. The comparison with similar schools (the "
@@ -535,6 +536,14 @@ MATCH_WORDS = {
     "school_type": "school type",
     "scaled_score": "baseline average scaled score",
 }
+#: The unit of a change of each measure in sentences (progress scores are read bare, as the
+#: DfE writes them).
+UNIT_WORDS = {
+    "progress": "",
+    "attainment": " percentage points",
+    "higher_standard": " percentage points",
+    "scaled_score": " scaled-score points",
+}
 #: A measure as the headline names it ("a maths progress score").
 HEADLINE_WORDS = {
     "progress": "progress score",
@@ -579,6 +588,7 @@ def net_change_values(
         "role": role,
         "measure": measure,
         "measure_words": HEADLINE_WORDS[measure],
+        "unit": UNIT_WORDS[measure],
         "matched_on": matched_on,
         "change": _figure(change, places),
         "comparison": fmt(comparison["change"], places, signed=True),
