@@ -65,6 +65,19 @@ def write_table(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+def write_roster(path: Path, urns: list[str], withdrawn: int) -> Path:
+    """A roster of real URNs: cohorts 1 and 2 alternating, TLA for two schools in three, the
+    school at position ``withdrawn`` withdrawn."""
+    lines = ["urn,cohort,tla,status"]
+    lines += [
+        f"{u},{1 + i % 2},{'yes' if i % 3 else 'no'},"
+        f"{'withdrawn' if i == withdrawn else 'completed'}"
+        for i, u in enumerate(urns)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def school(urn: str, progress: str, attainment: str, **extra: str) -> dict[str, str]:
     row = {
         "RECTYPE": "1",

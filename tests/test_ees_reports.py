@@ -17,6 +17,8 @@ from ipm_analysis.impact.evaluation import evaluate
 from ipm_analysis.inputs.dfe_tables import read_performance_table, school_figures, subject
 from ipm_analysis.inputs.params import ReportParams
 
+from conftest import write_roster
+
 YEARS = (2017, 2018)
 
 
@@ -56,13 +58,7 @@ def both(dfe_data, tmp_path_factory):
         and not np.isnan(figures[2018].loc[u, "progress"])
     ]
     urns = sorted(scored)[::12][:20]
-    roster = folder / "roster.csv"
-    lines = ["urn,cohort,tla,status"]
-    lines += [
-        f"{u},{1 + i % 2},{'yes' if i % 3 else 'no'},{'withdrawn' if i == 4 else 'completed'}"
-        for i, u in enumerate(urns)
-    ]
-    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roster = write_roster(folder / "roster.csv", urns, withdrawn=4)
     common = {
         "report_id": "wide-or-ees",
         "title": "Hampshire, either format",

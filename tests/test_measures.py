@@ -21,7 +21,7 @@ from ipm_analysis.inputs.params import ReportParams, load_params
 from ipm_analysis.reporting.charts.trends import event_study_chart
 from ipm_analysis.reporting.evaluation_design import event_study_rows
 
-from conftest import REPO, ipm
+from conftest import REPO, ipm, write_roster
 
 YEARS = (2017, 2018)
 LA = "850"
@@ -60,13 +60,7 @@ def hampshire(dfe_data, tmp_path_factory) -> dict:
     files = {y: dfe_data / f"{y - 1}-{y}" / f"{LA}_ks2final.csv" for y in YEARS}
     rows = {y: read_rows(path) for y, path in files.items()}
     urns = sorted(set(rows[2017]) & set(rows[2018]))[::9][:24]
-    roster = folder / "roster.csv"
-    lines = ["urn,cohort,tla,status"]
-    lines += [
-        f"{u},{1 + i % 2},{'yes' if i % 3 else 'no'},{'withdrawn' if i == 5 else 'completed'}"
-        for i, u in enumerate(urns)
-    ]
-    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roster = write_roster(folder / "roster.csv", urns, withdrawn=5)
     return {"folder": folder, "files": files, "rows": rows, "urns": urns, "roster": roster}
 
 
