@@ -205,7 +205,8 @@ def check_impact_figures(page, params_path: Path, folder: Path) -> None:
     first = "progress" if "progress" in measures else "attainment"
     all_schools = expected_row(summary, first, "all", star, MEASURE_TABLES[first][1])
     assert f"from {all_schools[0]} in" in headline
-    assert f"a change of {all_schools[2]}." in headline
+    unit = "" if first == "progress" else " percentage points"  # progress scores read bare
+    assert f"a change of {all_schools[2]}{unit}." in headline
 
 
 def test_each_report_reads_right_in_a_real_browser(batch, browser, tmp_path):
